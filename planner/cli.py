@@ -1,0 +1,153 @@
+"""The ``plan`` command: template, validate, solve.
+
+Exit codes (also in the README):
+
+== ==========================================================================
+0  done: template written, workbook valid, or plan optimal
+2  wrong command-line usage
+3  the workbook has problems (each listed as ``Sheet!Cell: what; how to fix``)
+4  a file cannot be read or written
+5  infeasible: no plan satisfies every hard constraint
+6  unbounded: the cost can fall without limit
+7  the time limit passed before any plan was found
+8  a plan was found but not proven optimal (time limit); the gap is reported
+9  the solver failed
+130 interrupted (Ctrl-C)
+== ==========================================================================
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from planner.pipeline import check_workbook, solve_workbook
+from planner.report import RunInfo, write_report
+from planner.solve import Status
+from planner.template import write_template
+from planner.validate import Validation
+from planner.workbook import InputFileError
+from planner.xlsx import OutputError, check_writable
+
+EXIT_INVALID, EXIT_FILE, EXIT_INTERRUPTED = 3, 4, 130
+
+console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class Progress:
+    """Phases with elapsed time on the terminal; the solver's log streamed beneath."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.start = time.perf_counter()
+
+    @contextmanager
+    def phase(self, name: str):
+        began = time.perf_counter()
+        with console.status(f"{name} ..."):
+            yield
+        console.print(f"[green]✓[/] {name} [dim]({time.perf_counter() - began:.2f} s, "
+                      f"{time.perf_counter() - self.start:.1f} s in all)[/]")
+
+    def solver_line(self, line: str) -> None:
+        if not self.quiet and line.strip():
+            console.print(f"[dim]  {escape(line)}[/]")
+
+
+def _fail(message: str, code: int) -> None:
+    console.print(f"[red]Error:[/] {escape(message)}")
+    sys.exit(code)
+
+
+def _report_validation(v: Validation, path: Path) -> None:
+    for w in v.warnings:
+        console.print(f"[yellow]warning[/] {escape(str(w))}")
+    for p in v.problems:
+        console.print(f"[red]error[/] {escape(str(p))}")
+    if v.problems:
+        console.print(f"[red]{path.name}: {len(v.problems)} problem(s) to fix[/]")
+
+
+def _check(path: Path) -> Validation:
+    try:
+        v = check_workbook(path)
+    except InputFileError as exc:
+        _fail(str(exc), EXIT_FILE)
+    _report_validation(v, path)
+    return v
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="battery-planner")
+def main() -> None:
+    """Plan battery raw-material procurement from an Excel workbook."""
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def template(path: Path, force: bool) -> None:
+    """Write a blank input workbook to PATH."""
+    if path.exists() and not force:
+        _fail(f"{path}: already exists; choose another name or add --force", EXIT_FILE)
+    try:
+        check_writable(path)
+        write_template(path)
+    except OutputError as exc:
+        _fail(str(exc), EXIT_FILE)
+    console.print(f"[green]✓[/] wrote {path}: fill it in, then run  plan validate {path}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+def validate(path: Path) -> None:
+    """Check the workbook at PATH and list every problem."""
+    v = _check(path)
+    if not v.ok:
+        sys.exit(EXIT_INVALID)
+    console.print(f"[green]✓[/] {path.name} is valid")
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Result workbook to write.")
+@click.option("--time-limit", type=click.FloatRange(min=1), help="Seconds; overrides Settings.")
+@click.option("--mip-gap", type=click.FloatRange(0, 1), help="Overrides Settings.")
+@click.option("-q", "--quiet", is_flag=True, help="Hide the solver's log.")
+def solve(path: Path, output: Path, time_limit: float | None, mip_gap: float | None,
+          quiet: bool) -> None:
+    """Solve the workbook at PATH and write the result workbook OUTPUT."""
+    progress = Progress(quiet)
+    try:
+        check_writable(output, [path])
+    except OutputError as exc:
+        _fail(str(exc), EXIT_FILE)
+    try:
+        run = solve_workbook(path, time_limit=time_limit, mip_gap=mip_gap,
+                             phase=progress.phase, on_log_line=progress.solver_line)
+    except InputFileError as exc:
+        _fail(str(exc), EXIT_FILE)
+    except KeyboardInterrupt:
+        _fail("interrupted; nothing was written", EXIT_INTERRUPTED)
+    _report_validation(run.validation, path)
+    if run.solved is None:
+        sys.exit(EXIT_INVALID)
+    solved, currency = run.solved, str(run.validation.settings["Currency"])
+    try:
+        with progress.phase(f"Writing {output.name}"):
+            write_report(output, solved, run.result, RunInfo(path, currency))
+    except OutputError as exc:
+        _fail(str(exc), EXIT_FILE)
+    colour = "green" if solved.status is Status.OPTIMAL else "yellow"
+    cost = f"; expected cost {solved.objective:,.0f} {currency}" \
+        if solved.objective is not None else ""
+    console.print(f"[{colour}]{solved.status.label}[/]: {escape(solved.message)}{cost}")
+    console.print(f"Result written to {output}")
+    sys.exit(solved.status.exit_code)

@@ -1,0 +1,62 @@
+"""The whole path from an input workbook to a solved plan, as one call.
+
+``xlsx -> raw tables -> validation -> PlanData -> Pyomo model -> SolveResult -> PlanResult``;
+the CLI wraps it with progress and the report, and tests call it directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+from models.data import PlanData
+from models.model import build_model
+from planner.convert import to_plan_data
+from planner.results import PlanResult, extract
+from planner.solve import SolveResult, solve
+from planner.validate import Validation, validate
+from planner.workbook import read_workbook
+
+Phase = Callable[[str], AbstractContextManager]
+
+
+@dataclass(frozen=True)
+class Run:
+    """What one run produced; later fields are None where an earlier step stopped it."""
+
+    validation: Validation
+    data: PlanData | None = None
+    solved: SolveResult | None = None
+    result: PlanResult | None = None
+
+
+def _quiet(_: str) -> AbstractContextManager:
+    return nullcontext()
+
+
+def check_workbook(path: Path, phase: Phase = _quiet) -> Validation:
+    """Read and validate ``path``; raises :class:`~planner.workbook.InputFileError`."""
+    with phase(f"Reading and checking {path.name}"):
+        return validate(read_workbook(path))
+
+
+def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: float | None = None,
+                   phase: Phase = _quiet,
+                   on_log_line: Callable[[str], None] | None = None) -> Run:
+    """Check, build and solve the workbook at ``path``; settings given here win."""
+    v = check_workbook(path, phase)
+    if not v.ok:
+        return Run(v)
+    with phase("Building the model"):
+        data = to_plan_data(v)
+        model = build_model(data)
+    with phase("Solving with HiGHS"):
+        solved = solve(model,
+                       time_limit=float(v.settings["Time limit"]) if time_limit is None
+                       else time_limit,
+                       mip_gap=float(v.settings["MIP gap"]) if mip_gap is None else mip_gap,
+                       on_log_line=on_log_line)
+    result = extract(model, data) if solved.status.has_plan else None
+    return Run(v, data, solved, result)

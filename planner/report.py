@@ -1,0 +1,111 @@
+"""The result workbook: a Summary first, then one sheet per result table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from planner.results import PlanResult, demand_by_material
+from planner.solve import SolveResult
+from planner.xlsx import TITLE_FONT, atomic_save, set_value, write_table
+
+QUANTITY, MONEY, SHARE = "#,##0.00", "#,##0", "0.0%"
+FORMATS = {
+    "Quantity": QUANTITY, "Capacity": QUANTITY, "Activity": QUANTITY, "Output": QUANTITY,
+    "Demand": QUANTITY, "Served": QUANTITY, "Unmet": QUANTITY, "Maximum": QUANTITY,
+    "Cost": MONEY, "Discounted cost": MONEY, "Transport cost": MONEY, "Tariff cost": MONEY,
+    "Penalty cost": MONEY, "Unit cost": QUANTITY, "Variable cost": QUANTITY, "Price": QUANTITY,
+    "Penalty": QUANTITY, "Utilisation": SHARE, "Country share": SHARE, "Share": SHARE,
+    "Family share": SHARE, "Served share": SHARE, "Discount factor": "0.0000",
+}
+
+SHEETS = (
+    ("Sourcing", "sourcing"), ("Processing", "processing"), ("Production mix", "production_mix"),
+    ("Flows", "flows"), ("Spot purchases", "spot"), ("Unmet demand", "demand"),
+    ("Costs", "costs"),
+)
+"""Result sheets after the Summary: (sheet name, :class:`PlanResult` field)."""
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What the Summary says about the run itself."""
+
+    input_path: Path
+    currency: str
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _cells(frame: pd.DataFrame) -> list[list[object]]:
+    """Rows of ``frame`` as plain Python values, with missing numbers as empty cells."""
+    return [[None if isinstance(x, float) and math.isnan(x) else
+             (x.item() if hasattr(x, "item") else x) for x in row]
+            for row in frame.itertuples(index=False)]
+
+
+def write_frame(ws: Worksheet, frame: pd.DataFrame, start_row: int = 1) -> int:
+    return write_table(ws, list(frame.columns), _cells(frame), start_row, FORMATS)
+
+
+def _summary(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run: RunInfo) -> None:
+    set_value(ws["A1"], "battery-planner result")
+    ws["A1"].font = TITLE_FONT
+    facts = [
+        ("Status", solved.status.label),
+        ("Message", solved.message),
+        (f"Expected total cost (discounted, {run.currency})", solved.objective),
+        ("Best bound", solved.bound),
+        ("Gap", solved.gap),
+        ("Solve time (s)", round(solved.seconds, 3)),
+        ("Solver", solved.solver),
+        ("Tool", f"battery-planner {version('battery-planner')}"),
+        ("Input file", run.input_path.name),
+        ("Input SHA-256", sha256(run.input_path)),
+        ("Written at (UTC)", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")),
+    ]
+    row = write_table(ws, ["Item", "Value"], facts, start_row=3)
+    ws.cell(row=5, column=2).number_format = MONEY
+    ws.cell(row=6, column=2).number_format = MONEY
+    ws.cell(row=7, column=2).number_format = "0.00%"
+    if result is None:
+        return
+    costs = result.cost_by_category().reset_index()
+    costs.loc[len(costs)] = ["Total", costs["Cost"].sum(), costs["Discounted cost"].sum()]
+    costs.columns = ["Cost category", f"Cost ({run.currency})",
+                     f"Discounted cost ({run.currency})"]
+    row = write_table(ws, list(costs.columns), _cells(costs), row + 2,
+                      {c: MONEY for c in costs.columns})
+    write_frame(ws, demand_by_material(result), row + 2)
+    ws.freeze_panes = None
+    for letter, width in zip("ABCDEF", (40, 70, 22, 16, 16, 14)):
+        ws.column_dimensions[letter].width = width
+
+
+def build_report(solved: SolveResult, result: PlanResult | None, run: RunInfo) -> Workbook:
+    wb = Workbook()
+    wb.active.title = "Summary"
+    _summary(wb.active, solved, result, run)
+    if result is not None:
+        for name, attribute in SHEETS:
+            write_frame(wb.create_sheet(name), getattr(result, attribute))
+    return wb
+
+
+def write_report(path: Path, solved: SolveResult, result: PlanResult | None,
+                 run: RunInfo) -> None:
+    atomic_save(build_report(solved, result, run), path)

@@ -1,0 +1,162 @@
+"""Tidy result tables read back from a solved model.
+
+One row per scenario, period and entity; the report writes these tables as sheets and
+the tests check the same tables. Values within ``ZERO`` of zero are reported as 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from models.data import PlanData
+from models.model import COST_CATEGORIES
+
+ZERO = 1e-7
+
+
+def _value(var) -> float:
+    x = pyo.value(var, exception=False)
+    return 0.0 if x is None or abs(x) < ZERO else float(x)
+
+
+def _share(part: float, whole: float) -> float | None:
+    return part / whole if whole > ZERO else None
+
+
+def _utilisation(quantity: float, capacity: float | None) -> float | None:
+    return None if capacity is None else _share(quantity, capacity) or 0.0
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """Every result table of one solved plan."""
+
+    costs: pd.DataFrame
+    sourcing: pd.DataFrame
+    processing: pd.DataFrame
+    production_mix: pd.DataFrame
+    flows: pd.DataFrame
+    spot: pd.DataFrame
+    demand: pd.DataFrame
+
+    def cost_by_category(self) -> pd.DataFrame:
+        """Expected cost per category, discounted and not, over all periods."""
+        table = self.costs.assign(
+            expected=self.costs["Cost"] * self.costs["Probability"],
+            expected_discounted=self.costs["Discounted cost"] * self.costs["Probability"])
+        grouped = table.groupby("Category", sort=False)[["expected", "expected_discounted"]].sum()
+        return grouped.reindex(list(COST_CATEGORIES)).rename(
+            columns={"expected": "Cost", "expected_discounted": "Discounted cost"})
+
+
+def extract(m: pyo.ConcreteModel, data: PlanData) -> PlanResult:
+    """The result tables of a model whose variables hold a plan."""
+    sites = {s.id: s for s in data.sites}
+    materials = {x.id: x for x in data.materials}
+    probability = {s.id: s.probability for s in data.scenarios}
+    discount = {t.id: t.discount_factor for t in data.periods}
+
+    costs = pd.DataFrame(
+        [(s, t, c, probability[s], _value(m.period_cost[s, t, c]), discount[t])
+         for s, t, c in m.period_cost],
+        columns=["Scenario", "Period", "Category", "Probability", "Cost", "Discount factor"])
+    costs["Discounted cost"] = costs["Cost"] * costs["Discount factor"]
+
+    supply = {(r.period, r.site, r.material): r for r in data.supplies}
+    rows = []
+    for s, t, n, mat in m.supply_keys:
+        r, q = supply[(t, n, mat)], _value(m.v_supply[s, t, n, mat])
+        rows.append((s, t, n, sites[n].country, mat, q, materials[mat].unit, r.capacity,
+                     _utilisation(q, r.capacity), r.unit_cost, q * r.unit_cost))
+    sourcing = pd.DataFrame(rows, columns=[
+        "Scenario", "Period", "Site", "Country", "Material", "Quantity", "Unit", "Capacity",
+        "Utilisation", "Unit cost", "Cost"])
+    sourcing["Country share"] = _country_share(sourcing)
+
+    process = {k.id: k for k in data.processes}
+    rows = []
+    for s, t, k in m.activity_keys:
+        p, q = process[k], _value(m.v_activity[s, t, k])
+        rows.append((s, t, k, p.site, sites[p.site].country, p.output, q,
+                     materials[p.output].unit, p.capacity, _utilisation(q, p.capacity),
+                     p.variable_cost, q * p.variable_cost))
+    processing = pd.DataFrame(rows, columns=[
+        "Scenario", "Period", "Process", "Site", "Country", "Output", "Activity", "Unit",
+        "Capacity", "Utilisation", "Variable cost", "Cost"])
+
+    lane = {x.id: x for x in data.lanes}
+    rows = []
+    for s, t, x in m.flow_keys:
+        q = _value(m.v_flow[s, t, x])
+        if q:
+            ln = lane[x]
+            rows.append((s, t, x, ln.origin, ln.destination, ln.material, q,
+                         materials[ln.material].unit, ln.capacity, _utilisation(q, ln.capacity),
+                         q * ln.unit_cost, q * ln.tariff))
+    flows = pd.DataFrame(rows, columns=[
+        "Scenario", "Period", "Lane", "From", "To", "Material", "Quantity", "Unit", "Capacity",
+        "Utilisation", "Transport cost", "Tariff cost"])
+
+    offer = {(r.period, r.site, r.material): r for r in data.spot_offers}
+    rows = []
+    for s, t, n, mat in m.spot_keys:
+        q = _value(m.v_spot[s, t, n, mat])
+        if q:
+            r = offer[(t, n, mat)]
+            rows.append((s, t, mat, n, q, materials[mat].unit, r.price, q * r.price, r.maximum))
+    spot = pd.DataFrame(rows, columns=[
+        "Scenario", "Period", "Material", "Site", "Quantity", "Unit", "Price", "Cost",
+        "Maximum"])
+
+    demand_rows = {(r.period, r.site, r.material): r for r in data.demands}
+    rows = []
+    for s, t, n, mat in m.demand_keys:
+        r, unmet = demand_rows[(t, n, mat)], _value(m.v_unmet[s, t, n, mat])
+        rows.append((s, t, n, mat, r.quantity, r.quantity - unmet, unmet,
+                     materials[mat].unit, r.penalty, unmet * r.penalty))
+    demand = pd.DataFrame(rows, columns=[
+        "Scenario", "Period", "Site", "Material", "Demand", "Served", "Unmet", "Unit",
+        "Penalty", "Penalty cost"])
+
+    return PlanResult(costs, sourcing, processing, _production_mix(processing, materials),
+                      flows, spot, demand)
+
+
+def _country_share(sourcing: pd.DataFrame) -> pd.Series:
+    """Share of each country in the supply of a material, per scenario and period."""
+    keys = ["Scenario", "Period", "Material"]
+    by_country = sourcing.groupby(keys + ["Country"])["Quantity"].transform("sum")
+    total = sourcing.groupby(keys)["Quantity"].transform("sum")
+    return (by_country / total.where(total > ZERO)).astype(float)
+
+
+def _production_mix(processing: pd.DataFrame, materials: dict) -> pd.DataFrame:
+    """Output of each cell material per scenario and period, its share and its family's."""
+    cells = processing[processing["Output"].map(lambda x: materials[x].kind == "cell")]
+    if cells.empty:
+        return pd.DataFrame(columns=["Scenario", "Period", "Cell", "Family", "Output", "Unit",
+                                     "Share", "Family share"])
+    out = cells.groupby(["Scenario", "Period", "Output"], sort=False, as_index=False)[
+        "Activity"].sum().rename(columns={"Output": "Cell", "Activity": "Output"})
+    out.insert(3, "Family", [materials[c].family or c for c in out["Cell"]])
+    out["Unit"] = [materials[c].unit for c in out["Cell"]]
+    total = out.groupby(["Scenario", "Period"])["Output"].transform("sum")
+    family = out.groupby(["Scenario", "Period", "Family"])["Output"].transform("sum")
+    out["Share"] = (out["Output"] / total.where(total > ZERO)).astype(float)
+    out["Family share"] = (family / total.where(total > ZERO)).astype(float)
+    return out
+
+
+
+def demand_by_material(result: PlanResult) -> pd.DataFrame:
+    """Expected demand, served and unmet per material (quantities in its own unit)."""
+    p = result.costs.drop_duplicates("Scenario").set_index("Scenario")["Probability"]
+    weight = result.demand["Scenario"].map(p)
+    table = result.demand[["Material", "Unit"]].assign(
+        **{c: result.demand[c] * weight for c in ("Demand", "Served", "Unmet")})
+    out = table.groupby(["Material", "Unit"], sort=False, as_index=False).sum()
+    out["Served share"] = (out["Served"] / out["Demand"].where(out["Demand"] > ZERO)).astype(float)
+    return out

@@ -1,0 +1,322 @@
+"""Checking a raw workbook against the schema, reporting every problem at once.
+
+Each problem names its cell and says what is wrong and how to fix it:
+``Supply!D7: -5 is negative; enter a capacity of at least 0``. Checks run in layers
+(sheets and columns, cells, keys and references, the network) and all of them run,
+so one pass lists everything a planner has to mend.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from planner.schema import (
+    ALL_PERIODS, SETTINGS, SETTINGS_COLUMNS, SETTINGS_SHEET, SHEETS, Column, Kind, Sheet,
+)
+from openpyxl.utils import get_column_letter
+
+from planner.workbook import RawCell, RawSheet, RawWorkbook
+
+SHEETS_NEEDING_ROWS = ("Periods", "Materials", "Sites", "Demand")
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the workbook, where it is, and how to fix it."""
+
+    sheet: str
+    cell: str
+    what: str
+    fix: str
+
+    def __str__(self) -> str:
+        where = f"{self.sheet}!{self.cell}" if self.cell else self.sheet
+        return f"{where}: {self.what}; {self.fix}"
+
+
+Row = dict[str, object]
+"""A checked row: column field name -> typed value, plus ``_row`` (its row number)."""
+
+
+@dataclass
+class Validation:
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    settings: dict[str, object] = field(default_factory=dict)
+    tables: dict[str, list[Row]] = field(default_factory=dict)
+    cells: dict[tuple[str, int, str], str] = field(default_factory=dict)
+    """(sheet, row number, column field) -> cell reference, for later messages."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def add(self, sheet: str, cell: str, what: str, fix: str) -> None:
+        self.problems.append(Problem(sheet, cell, what, fix))
+
+    def warn(self, sheet: str, cell: str, what: str, fix: str) -> None:
+        self.warnings.append(Problem(sheet, cell, what, fix))
+
+
+def suggestion(value: str, known: list[str] | set[str]) -> str:
+    """``did you mean 'X'?`` for the known name closest to ``value``, or nothing."""
+    folded = {" ".join(k.split()).casefold(): k for k in known}
+    exact = folded.get(" ".join(value.split()).casefold())
+    close = [exact] if exact else difflib.get_close_matches(value, list(known), n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _typed(cell: RawCell, column: Column) -> tuple[object, str]:
+    """The cell's value as the column's type, or ``(None, problem)``."""
+    value = cell.value
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return None, f"a date or time ({value}) where {_expected(column)} belongs"
+    if isinstance(value, bool):
+        return None, f"a TRUE/FALSE value where {_expected(column)} belongs"
+    if column.kind is Kind.TEXT:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        text = " ".join(str(value).split())
+        return text, ""
+    if isinstance(value, str):
+        try:
+            float(value.replace(",", ""))
+            return None, f"the number '{value}' is stored as text"
+        except ValueError:
+            return None, f"text '{value}' where {_expected(column)} belongs"
+    number = float(value)
+    if not math.isfinite(number):
+        return None, f"{value} is not a finite number"
+    return number, ""
+
+
+def _expected(column: Column) -> str:
+    return "text" if column.kind is Kind.TEXT else "a number"
+
+
+def _fix(column: Column) -> str:
+    """How to fill ``column`` in correctly."""
+    if column.allowed:
+        return "enter one of: " + ", ".join(column.allowed)
+    if column.kind is Kind.TEXT:
+        return f"enter {column.description[0].lower()}{column.description[1:].rstrip('.')}"
+    unit = f" ({column.unit})" if column.unit else ""
+    bounds = column.bounds_text()
+    return f"enter a number{' ' + bounds if bounds else ''}{unit} for {column.name}"
+
+
+def check_value(v: Validation, sheet: str, cell: RawCell, column: Column) -> object:
+    """The typed value of one cell, recording any problem; None where the cell is unusable."""
+    if cell.problem:
+        v.add(sheet, cell.ref, cell.problem,
+              "open the workbook in your spreadsheet program, fix or recalculate it, and save "
+              "it (or type the value itself)")
+        return None
+    if cell.blank:
+        if column.required:
+            v.add(sheet, cell.ref, f"{column.name} is empty", _fix(column))
+        return column.default
+    value, problem = _typed(cell, column)
+    if problem:
+        v.add(sheet, cell.ref, problem, _fix(column))
+        return None
+    if column.allowed:
+        canonical = {a.casefold(): a for a in column.allowed}.get(str(value).casefold())
+        if canonical is None:
+            v.add(sheet, cell.ref, f"'{value}' is not a known {column.name.lower()}",
+                  _fix(column))
+            return None
+        return canonical
+    if column.kind is Kind.NUMBER:
+        low_ok = column.minimum is None or value >= column.minimum
+        high_ok = column.maximum is None or value <= column.maximum
+        if not (low_ok and high_ok) or (column.positive and value <= 0):
+            what = "negative" if value < 0 and (column.minimum == 0 or column.positive) \
+                else f"not {column.bounds_text()}"
+            v.add(sheet, cell.ref, f"{column.name} {value:g} is {what}", _fix(column))
+            return None
+    return value
+
+
+def check_settings(v: Validation, wb: RawWorkbook) -> None:
+    """Settings is a key/value sheet; missing keys take their defaults."""
+    v.settings = {s.key: s.default for s in SETTINGS}
+    sheet = wb.sheets.get(SETTINGS_SHEET)
+    if sheet is None:
+        v.warn(SETTINGS_SHEET, "", "sheet is missing, so every setting takes its default",
+               "add a Settings sheet (plan template writes one) to change them")
+        return
+    if not _has_columns(v, sheet, SETTINGS_COLUMNS):
+        return
+    by_key = {s.key: s for s in SETTINGS}
+    seen: dict[str, str] = {}
+    for _, row in sheet.rows:
+        key_cell, value_cell = row["Key"], row["Value"]
+        key = " ".join(str(key_cell.value or "").split())
+        setting = by_key.get(key) or next(
+            (s for s in SETTINGS if s.key.casefold() == key.casefold()), None)
+        if setting is None:
+            v.add(SETTINGS_SHEET, key_cell.ref, f"'{key}' is not a known setting"
+                  f"{suggestion(key, list(by_key))}",
+                  "use one of: " + ", ".join(by_key))
+            continue
+        if setting.key in seen:
+            v.add(SETTINGS_SHEET, key_cell.ref, f"{setting.key} is set twice "
+                  f"(first at {seen[setting.key]})", "keep one row per setting")
+            continue
+        seen[setting.key] = key_cell.ref
+        value = check_value(v, SETTINGS_SHEET, value_cell, setting.as_column())
+        if value is not None:
+            v.settings[setting.key] = value
+
+
+def _has_columns(v: Validation, sheet: RawSheet, names: tuple[str, ...],
+                 required: tuple[str, ...] | None = None) -> bool:
+    missing = [n for n in (names if required is None else required) if n not in sheet.columns]
+    free = max(sheet.columns.values(), default=0) + 1 + len(sheet.unknown_headers)
+    for j, name in enumerate(missing, start=free):
+        v.add(sheet.name, f"{get_column_letter(j)}1", f"column '{name}' is missing from the header row"
+              f"{suggestion(name, [str(c.value) for c in sheet.unknown_headers])}",
+              f"add a header cell '{name}' in row 1")
+    return not missing
+
+
+def check_sheet(v: Validation, wb: RawWorkbook, spec: Sheet) -> None:
+    """Sheet and columns present, then every cell, then unique keys."""
+    sheet = wb.sheets.get(spec.name)
+    v.tables[spec.name] = []
+    if sheet is None:
+        v.add(spec.name, "", "sheet is missing" + suggestion(spec.name, wb.sheet_names),
+              f"add a sheet named {spec.name} with the columns "
+              + ", ".join(c.name for c in spec.columns) + " (plan template writes one)")
+        return
+    required = tuple(c.name for c in spec.columns if c.required)
+    if not _has_columns(v, sheet, tuple(sheet.columns), required):
+        return
+    for header in sheet.unknown_headers:
+        v.warn(spec.name, header.ref, f"column '{header.value}' is not read"
+               f"{suggestion(str(header.value), [c.name for c in spec.columns])}",
+               "rename it to a column of the sheet or leave it: it is ignored")
+    if not sheet.rows and spec.name in SHEETS_NEEDING_ROWS:
+        v.add(spec.name, f"A{sheet.first_data_row}", "the sheet has no rows",
+              f"fill in at least one row: {spec.description}")
+    keys: dict[tuple, int] = {}
+    for number, raw in sheet.rows:
+        row: Row = {"_row": number}
+        for column in spec.columns:
+            cell = raw.get(column.name)
+            if cell is None:
+                row[column.field] = column.default
+                continue
+            v.cells[(spec.name, number, column.field)] = cell.ref
+            row[column.field] = check_value(v, spec.name, cell, column)
+        key = tuple(row[spec.column(k).field] for k in spec.key)
+        if None not in key:
+            first = keys.setdefault(key, number)
+            if first != number:
+                v.add(spec.name, raw[spec.key[0]].ref,
+                      f"{' / '.join(map(str, key))} appears twice (first in row {first})",
+                      "keep one row per " + " and ".join(spec.key).lower())
+        v.tables[spec.name].append(row)
+
+
+def ref_of(v: Validation, sheet: str, row: Row, column: str) -> str:
+    return v.cells.get((sheet, row["_row"], column), f"A{row['_row']}")
+
+
+def check_references(v: Validation) -> None:
+    """Every reference names a row of the sheet it refers to."""
+    known = {spec.name: {r[spec.column(spec.key[0]).field] for r in v.tables[spec.name]}
+             for spec in SHEETS if len(spec.key) == 1}
+    for spec in SHEETS:
+        for column in (c for c in spec.columns if c.ref):
+            names = known.get(column.ref, set())
+            for row in v.tables[spec.name]:
+                value = row[column.field]
+                if value is None or (column.allow_all_periods and value == ALL_PERIODS):
+                    continue
+                if value not in names:
+                    extra = f" or '{ALL_PERIODS}'" if column.allow_all_periods else ""
+                    v.add(spec.name, ref_of(v, spec.name, row, column.field),
+                          f"'{value}' is not listed on the {column.ref} sheet"
+                          f"{suggestion(str(value), names)}",
+                          f"use a name from {column.ref}{extra}, or add '{value}' there")
+                    row[column.field] = None
+
+
+def check_reachability(v: Validation) -> None:
+    """Every demanded material can reach its site from some supply, spot market or process.
+
+    A (site, material) pair is reachable if it is supplied or bought there, made there by a
+    process whose inputs are all reachable there, or carried there by a lane from a site
+    where it is reachable; the fixed point of these rules is computed once.
+    """
+    t = v.tables
+    sources = {(r["site"], r["material"]) for r in t["Supply"]} | \
+              {(r["site"], r["material"]) for r in t["SpotMarket"]}
+    recipe: dict[str, list[str]] = defaultdict(list)
+    for r in t["Recipes"]:
+        recipe[r["process"]].append(r["input"])
+    processes = [(p["process"], p["site"], p["output"]) for p in t["Processes"]]
+    lanes = [(r["from"], r["to"], r["material"]) for r in t["Lanes"]]
+    reachable = set(sources)
+    changed = True
+    while changed:
+        before = len(reachable)
+        reachable |= {(site, out) for name, site, out in processes
+                      if all((site, m) in reachable for m in recipe[name])}
+        reachable |= {(dst, mat) for src, dst, mat in lanes if (src, mat) in reachable}
+        changed = len(reachable) > before
+    for row in t["Demand"]:
+        pair = (row["site"], row["material"])
+        if None in pair or pair in reachable:
+            continue
+        v.add("Demand", ref_of(v, "Demand", row, "material"),
+              f"nothing can ever deliver {pair[1]} to {pair[0]}: "
+              + _why_unreachable(pair, reachable, processes, recipe, lanes),
+              f"add a Supply or SpotMarket row, a process or a lane that brings {pair[1]} "
+              f"to {pair[0]}")
+
+
+def _why_unreachable(pair, reachable, processes, recipe, lanes) -> str:
+    site, material = pair
+    reasons = [f"process {name} lacks "
+               + ", ".join(m for m in recipe[name] if (site, m) not in reachable)
+               for name, s, out in processes if (s, out) == pair]
+    reasons += [f"lane from {src} carries none there" for src, dst, mat in lanes
+                if (dst, mat) == pair]
+    if not reasons:
+        return "no supply, spot market, process or lane provides it there"
+    return "; ".join(reasons)
+
+
+def check_rows_with_reference_rules(v: Validation) -> None:
+    """Rules that tie two sheets together beyond plain references."""
+    with_recipe = {r["process"] for r in v.tables["Recipes"]}
+    for p in v.tables["Processes"]:
+        if p["process"] is not None and p["process"] not in with_recipe:
+            v.warn("Processes", ref_of(v, "Processes", p, "process"),
+                   f"process {p['process']} has no Recipes rows, so it makes "
+                   f"{p['output']} from nothing",
+                   "add its inputs on the Recipes sheet if it consumes any")
+    for lane in v.tables["Lanes"]:
+        if lane["from"] is not None and lane["from"] == lane["to"]:
+            v.add("Lanes", ref_of(v, "Lanes", lane, "to"),
+                  f"lane {lane['lane']} starts and ends at {lane['from']}",
+                  "give it another destination or delete the row")
+
+
+def validate(wb: RawWorkbook) -> Validation:
+    """Every check, in layers; the result lists all problems and warnings found."""
+    v = Validation()
+    check_settings(v, wb)
+    for spec in SHEETS:
+        check_sheet(v, wb, spec)
+    check_references(v)
+    check_rows_with_reference_rules(v)
+    check_reachability(v)
+    return v
