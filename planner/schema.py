@@ -124,7 +124,7 @@ SITE_KINDS = ("mine", "refinery", "cell plant", "market", "hub")
 SETTINGS = (
     Setting("Currency", Kind.TEXT, "USD", "Currency of every cost and price in the workbook."),
     Setting("Discount rate", Kind.NUMBER, 0.0,
-            "Yearly discount rate; the k-th period (the first is 0) is weighted by (1 + rate)^-k.",
+            "Discount rate per period; the k-th period (the first is 0) is weighted by (1 + rate)^-k.",
             "fraction per period", 0.0, 1.0),
     Setting("Unmet demand penalty", Kind.NUMBER, 100_000.0,
             "Cost of each unit of demand not served, where a Demand row gives no penalty of its own.",

@@ -1,0 +1,113 @@
+"""The plan command end to end on tmp_path: template, validate, solve, exit codes."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from conftest import write_plan
+from planner.cli import main
+
+RESULT_SHEETS = ["Summary", "Sourcing", "Processing", "Production mix", "Flows",
+                 "Spot purchases", "Unmet demand", "Costs"]
+
+
+def plan(*args: str | Path):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert "Traceback" not in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_template_then_validate_reports_missing_data(tmp_path):
+    path = tmp_path / "t.xlsx"
+    assert plan("template", path).exit_code == 0
+    result = plan("validate", path)
+    assert result.exit_code == 3
+    for sheet in ("Periods", "Materials", "Sites", "Demand"):
+        assert f"{sheet}!A3: the sheet has no rows" in result.output
+
+
+def test_template_refuses_to_overwrite_without_force(tmp_path):
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(b"keep me")
+    assert plan("template", path).exit_code == 4
+    assert path.read_bytes() == b"keep me"
+    assert plan("template", path, "--force").exit_code == 0
+    assert openpyxl.load_workbook(path).sheetnames[:2] == ["Instructions", "Settings"]
+
+
+def test_validate_then_solve_round_trip(tmp_path, two_mines):
+    source = write_plan(tmp_path / "in.xlsx", two_mines)
+    before = digest(source)
+    assert plan("validate", source).exit_code == 0
+    out = tmp_path / "out.xlsx"
+    result = plan("solve", source, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "optimal" in result.output and "180" in result.output
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == RESULT_SHEETS
+    summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=4, max_col=2, values_only=True)
+               if r[0]}
+    assert summary["Status"] == "optimal"
+    assert summary["Expected total cost (discounted, USD)"] == pytest.approx(180.0)
+    assert summary["Input SHA-256"] == before
+    assert digest(source) == before
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_solve_refuses_to_overwrite_its_input(tmp_path, two_mines):
+    source = write_plan(tmp_path / "in.xlsx", two_mines)
+    before = digest(source)
+    result = plan("solve", source, "-o", source)
+    assert result.exit_code == 4
+    assert "would overwrite the input" in result.output
+    assert digest(source) == before
+
+
+def test_solve_says_when_output_is_open_in_excel(tmp_path, two_mines):
+    source = write_plan(tmp_path / "in.xlsx", two_mines)
+    (tmp_path / "~$out.xlsx").write_bytes(b"lock")
+    result = plan("solve", source, "-o", tmp_path / "out.xlsx")
+    assert result.exit_code == 4
+    assert "open in Excel" in result.output
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: None, "no such file"),
+    (lambda p: p.mkdir(), "is a folder"),
+    (lambda p: p.write_text("Site,Kind\nA,mine\n"), "not an Excel workbook"),
+])
+def test_unreadable_input_is_a_clear_error(tmp_path, make, message):
+    path = tmp_path / "in.xlsx"
+    make(path)
+    for args in (("validate", path), ("solve", path, "-o", tmp_path / "out.xlsx")):
+        result = plan(*args)
+        assert result.exit_code == 4
+        assert message in result.output
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_invalid_workbook_writes_no_result(tmp_path, two_mines):
+    two_mines["Lanes"][0]["To"] = "Nowhere"
+    source = write_plan(tmp_path / "in.xlsx", two_mines)
+    result = plan("solve", source, "-o", tmp_path / "out.xlsx")
+    assert result.exit_code == 3
+    assert "Lanes!C3: 'Nowhere' is not listed on the Sites sheet" in result.output
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_output_folder_must_exist(tmp_path, two_mines):
+    source = write_plan(tmp_path / "in.xlsx", two_mines)
+    result = plan("solve", source, "-o", tmp_path / "missing" / "out.xlsx")
+    assert result.exit_code == 4
+    assert "does not exist" in result.output
