@@ -313,6 +313,8 @@ def check_rows_with_reference_rules(v: Validation) -> None:
 def validate(wb: RawWorkbook) -> Validation:
     """Every check, in layers; the result lists all problems and warnings found."""
     v = Validation()
+    for note in wb.notes:
+        v.warn(wb.path.name, "", note, "save it as .xlsx to drop them")
     check_settings(v, wb)
     for spec in SHEETS:
         check_sheet(v, wb, spec)

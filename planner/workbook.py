@@ -18,6 +18,17 @@ from planner.schema import SETTINGS_COLUMNS, SETTINGS_SHEET, SHEETS
 
 MAX_HEADER_COLUMNS = 64
 """Headers are looked for in the first this-many columns of row 1."""
+MAX_UNPACKED_BYTES = 256 * 2**20
+"""Largest total size the parts of a workbook may declare, unpacked."""
+MAX_RATIO = 200
+"""Largest unpacked-to-packed ratio of a part over 10 MiB (a zip bomb's is in the thousands)."""
+MAX_PARTS = 10_000
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""First bytes of an old .xls file, and of any password-protected workbook."""
+
+if not openpyxl.xml.DEFUSEDXML:
+    raise ImportError("defusedxml is not installed, so openpyxl would parse workbooks with "
+                      "an XML parser open to entity attacks; install battery-planner again")
 
 
 class InputFileError(Exception):
@@ -56,6 +67,8 @@ class RawWorkbook:
     path: Path
     sheets: dict[str, RawSheet]
     sheet_names: list[str]
+    notes: list[str] = field(default_factory=list)
+    """Things about the file itself worth a warning (macros ignored, ...)."""
 
 
 def _cell_reading(value: object, formula: object, ref: str) -> RawCell:
@@ -83,15 +96,46 @@ def _hints(sheet_name: str) -> dict[str, str]:
     return {}
 
 
-def read_workbook(path: Path) -> RawWorkbook:
-    """Read every sheet the schema knows from ``path``; other sheets are ignored."""
+def guard_file(path: Path) -> list[str]:
+    """Refuse, before anything is unpacked, a file that is not a safe-to-open workbook.
+
+    Returns notes worth a warning about a file that is accepted.
+    """
     if not path.exists():
         raise InputFileError(f"{path}: no such file")
     if path.is_dir():
         raise InputFileError(f"{path}: is a folder, not a workbook")
+    with path.open("rb") as f:
+        magic = f.read(len(OLE_MAGIC))
+    if magic == OLE_MAGIC:
+        raise InputFileError(f"{path}: an old .xls workbook or a password-protected one; "
+                             "remove any password and save it as 'Excel Workbook (.xlsx)'")
     if not zipfile.is_zipfile(path):
         raise InputFileError(f"{path}: not an Excel workbook (.xlsx); save it from your "
                              "spreadsheet program as 'Excel Workbook (.xlsx)'")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputFileError(f"{path}: a damaged .xlsx file ({exc})") from exc
+    if len(parts) > MAX_PARTS:
+        raise InputFileError(f"{path}: refused: {len(parts)} parts inside the file, more "
+                             f"than a workbook has (at most {MAX_PARTS})")
+    unpacked = sum(p.file_size for p in parts)
+    bomb = [p for p in parts if p.file_size > 10 * 2**20
+            and p.file_size > MAX_RATIO * max(p.compress_size, 1)]
+    if unpacked > MAX_UNPACKED_BYTES or bomb:
+        raise InputFileError(f"{path}: refused: it would unpack to {unpacked / 2**20:,.0f} MiB"
+                             f"{' at a ratio over ' + str(MAX_RATIO) if bomb else ''}; "
+                             "this looks like a zip bomb, not a workbook")
+    if any(p.filename.lower().endswith("vbaproject.bin") for p in parts):
+        return ["the workbook's macros are ignored; only cell values are read"]
+    return []
+
+
+def read_workbook(path: Path) -> RawWorkbook:
+    """Read every sheet the schema knows from ``path``; other sheets are ignored."""
+    notes = guard_file(path)
     try:
         values = openpyxl.load_workbook(path, read_only=True, data_only=True)
         formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
@@ -101,7 +145,7 @@ def read_workbook(path: Path) -> RawWorkbook:
         names = [SETTINGS_SHEET] + [s.name for s in SHEETS]
         sheets = {name: _read_sheet(values[name], formulas[name], name)
                   for name in names if name in values.sheetnames}
-        return RawWorkbook(path, sheets, list(values.sheetnames))
+        return RawWorkbook(path, sheets, list(values.sheetnames), notes)
     finally:
         values.close()
         formulas.close()
@@ -127,6 +171,8 @@ def _read_sheet(values_ws, formulas_ws, name: str) -> RawSheet:
     value_rows = values_ws.iter_rows(min_row=2, max_col=width, values_only=True)
     formula_rows = formulas_ws.iter_rows(min_row=2, max_col=width, values_only=True)
     for i, (vals, forms) in enumerate(zip(value_rows, formula_rows), start=2):
+        if all(x is None for x in vals) and all(x is None for x in forms):
+            continue
         row = {}
         for col, j in sheet.columns.items():
             value = vals[j - 1] if j <= len(vals) else None
