@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from planner.schema import (
     ALL_PERIODS, SETTINGS, SETTINGS_COLUMNS, SETTINGS_SHEET, SHEETS, Column, Kind, Sheet,
 )
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from planner.workbook import RawCell, RawSheet, RawWorkbook
 
@@ -62,12 +62,18 @@ class Validation:
         self.warnings.append(Problem(sheet, cell, what, fix))
 
 
-def suggestion(value: str, known: list[str] | set[str]) -> str:
-    """``did you mean 'X'?`` for the known name closest to ``value``, or nothing."""
+def closest(value: str, known: list[str] | set[str]) -> str | None:
+    """The known name equal to ``value`` but for case and spaces, or else the closest one."""
     folded = {" ".join(k.split()).casefold(): k for k in known}
     exact = folded.get(" ".join(value.split()).casefold())
     close = [exact] if exact else difflib.get_close_matches(value, list(known), n=1, cutoff=0.75)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return close[0] if close else None
+
+
+def suggestion(value: str, known: list[str] | set[str]) -> str:
+    """`` (did you mean 'X'?)`` for the known name closest to ``value``, or nothing."""
+    match = closest(value, known)
+    return f" (did you mean '{match}'?)" if match else ""
 
 
 def _typed(cell: RawCell, column: Column) -> tuple[object, str]:
@@ -174,15 +180,32 @@ def check_settings(v: Validation, wb: RawWorkbook) -> None:
             v.settings[setting.key] = value
 
 
-def _has_columns(v: Validation, sheet: RawSheet, names: tuple[str, ...],
-                 required: tuple[str, ...] | None = None) -> bool:
-    missing = [n for n in (names if required is None else required) if n not in sheet.columns]
-    free = max(sheet.columns.values(), default=0) + 1 + len(sheet.unknown_headers)
-    for j, name in enumerate(missing, start=free):
-        v.add(sheet.name, f"{get_column_letter(j)}1", f"column '{name}' is missing from the header row"
-              f"{suggestion(name, [str(c.value) for c in sheet.unknown_headers])}",
-              f"add a header cell '{name}' in row 1")
+def _has_columns(v: Validation, sheet: RawSheet, required: tuple[str, ...]) -> bool:
+    """Every required header present; a misspelt one is named where it stands.
+
+    Headers taken as misspellings are removed from ``sheet.unknown_headers``.
+    """
+    missing = [n for n in required if n not in sheet.columns]
+    unknown = {str(c.value): c for c in sheet.unknown_headers}
+    free = 1 + max([*sheet.columns.values(), *(_column_index(c.ref) for c in unknown.values())],
+                   default=0)
+    for name in missing:
+        typo = closest(name, list(unknown))
+        if typo is not None:
+            header = unknown.pop(typo)
+            v.add(sheet.name, header.ref, f"header '{typo}' is not a column of {sheet.name}, "
+                  f"which needs a column '{name}'", f"rename the header to '{name}'")
+        else:
+            v.add(sheet.name, f"{get_column_letter(free)}1",
+                  f"column '{name}' is missing from the header row",
+                  f"add a header cell '{name}' in row 1 above its values")
+            free += 1
+    sheet.unknown_headers = list(unknown.values())
     return not missing
+
+
+def _column_index(ref: str) -> int:
+    return column_index_from_string(ref.rstrip("0123456789"))
 
 
 def check_sheet(v: Validation, wb: RawWorkbook, spec: Sheet) -> None:
@@ -190,12 +213,13 @@ def check_sheet(v: Validation, wb: RawWorkbook, spec: Sheet) -> None:
     sheet = wb.sheets.get(spec.name)
     v.tables[spec.name] = []
     if sheet is None:
-        v.add(spec.name, "", "sheet is missing" + suggestion(spec.name, wb.sheet_names),
-              f"add a sheet named {spec.name} with the columns "
-              + ", ".join(c.name for c in spec.columns) + " (plan template writes one)")
+        report = v.add if spec.name in SHEETS_NEEDING_ROWS else v.warn
+        report(spec.name, "", "sheet is missing" + suggestion(spec.name, wb.sheet_names)
+               + ("" if spec.name in SHEETS_NEEDING_ROWS else ", so it counts as empty"),
+               f"add a sheet named {spec.name} with the columns "
+               + ", ".join(c.name for c in spec.columns) + " (plan template writes one)")
         return
-    required = tuple(c.name for c in spec.columns if c.required)
-    if not _has_columns(v, sheet, tuple(sheet.columns), required):
+    if not _has_columns(v, sheet, tuple(c.name for c in spec.columns if c.required)):
         return
     for header in sheet.unknown_headers:
         v.warn(spec.name, header.ref, f"column '{header.value}' is not read"
@@ -205,6 +229,7 @@ def check_sheet(v: Validation, wb: RawWorkbook, spec: Sheet) -> None:
         v.add(spec.name, f"A{sheet.first_data_row}", "the sheet has no rows",
               f"fill in at least one row: {spec.description}")
     keys: dict[tuple, int] = {}
+    folded_keys: dict[tuple, tuple] = {}
     for number, raw in sheet.rows:
         row: Row = {"_row": number}
         for column in spec.columns:
@@ -221,6 +246,12 @@ def check_sheet(v: Validation, wb: RawWorkbook, spec: Sheet) -> None:
                 v.add(spec.name, raw[spec.key[0]].ref,
                       f"{' / '.join(map(str, key))} appears twice (first in row {first})",
                       "keep one row per " + " and ".join(spec.key).lower())
+            twin = folded_keys.setdefault(tuple(str(k).casefold() for k in key), key)
+            if twin != key:
+                v.warn(spec.name, raw[spec.key[0]].ref,
+                       f"{' / '.join(map(str, key))} differs from {' / '.join(map(str, twin))} "
+                       "only in upper and lower case, so they count as different",
+                       "spell them the same if they are meant to be one")
         v.tables[spec.name].append(row)
 
 
@@ -229,7 +260,7 @@ def ref_of(v: Validation, sheet: str, row: Row, column: str) -> str:
 
 
 def check_references(v: Validation) -> None:
-    """Every reference names a row of the sheet it refers to."""
+    """Every reference names a row of the sheet it refers to; 'all' only where allowed."""
     known = {spec.name: {r[spec.column(spec.key[0]).field] for r in v.tables[spec.name]}
              for spec in SHEETS if len(spec.key) == 1}
     for spec in SHEETS:
@@ -237,15 +268,34 @@ def check_references(v: Validation) -> None:
             names = known.get(column.ref, set())
             for row in v.tables[spec.name]:
                 value = row[column.field]
-                if value is None or (column.allow_all_periods and value == ALL_PERIODS):
+                if value is None or value in names:
                     continue
-                if value not in names:
+                cell = ref_of(v, spec.name, row, column.field)
+                if str(value).casefold() == ALL_PERIODS:
+                    if column.allow_all_periods:
+                        row[column.field] = ALL_PERIODS
+                        continue
+                    v.add(spec.name, cell, f"'{value}' is not allowed here",
+                          "enter one period from Periods, one row per period")
+                else:
                     extra = f" or '{ALL_PERIODS}'" if column.allow_all_periods else ""
-                    v.add(spec.name, ref_of(v, spec.name, row, column.field),
-                          f"'{value}' is not listed on the {column.ref} sheet"
+                    v.add(spec.name, cell, f"'{value}' is not listed on the {column.ref} sheet"
                           f"{suggestion(str(value), names)}",
                           f"use a name from {column.ref}{extra}, or add '{value}' there")
-                    row[column.field] = None
+                row[column.field] = None
+
+
+def check_period_names(v: Validation) -> None:
+    """No period may be called 'all', the word for every period."""
+    for row in v.tables["Periods"]:
+        if str(row["period"]).casefold() == ALL_PERIODS:
+            v.add("Periods", ref_of(v, "Periods", row, "period"),
+                  f"a period may not be called '{row['period']}': '{ALL_PERIODS}' means "
+                  "every period",
+                  "name the period by its year or another word")
+
+
+NETWORK_SHEETS = ("Supply", "SpotMarket", "Processes", "Recipes", "Lanes")
 
 
 def check_reachability(v: Validation) -> None:
@@ -253,45 +303,64 @@ def check_reachability(v: Validation) -> None:
 
     A (site, material) pair is reachable if it is supplied or bought there, made there by a
     process whose inputs are all reachable there, or carried there by a lane from a site
-    where it is reachable; the fixed point of these rules is computed once.
+    where it is reachable; the fixed point of these rules is computed once. Skipped while
+    a network sheet has problems of its own, which would only echo here.
     """
-    t = v.tables
-    sources = {(r["site"], r["material"]) for r in t["Supply"]} | \
-              {(r["site"], r["material"]) for r in t["SpotMarket"]}
-    recipe: dict[str, list[str]] = defaultdict(list)
-    for r in t["Recipes"]:
-        recipe[r["process"]].append(r["input"])
-    processes = [(p["process"], p["site"], p["output"]) for p in t["Processes"]]
-    lanes = [(r["from"], r["to"], r["material"]) for r in t["Lanes"]]
-    reachable = set(sources)
-    changed = True
-    while changed:
-        before = len(reachable)
-        reachable |= {(site, out) for name, site, out in processes
-                      if all((site, m) in reachable for m in recipe[name])}
-        reachable |= {(dst, mat) for src, dst, mat in lanes if (src, mat) in reachable}
-        changed = len(reachable) > before
-    for row in t["Demand"]:
+    if any(p.sheet in NETWORK_SHEETS for p in v.problems):
+        return
+    net = _Network(v.tables)
+    for row in v.tables["Demand"]:
         pair = (row["site"], row["material"])
-        if None in pair or pair in reachable:
+        if None in pair or pair in net.reachable:
             continue
         v.add("Demand", ref_of(v, "Demand", row, "material"),
-              f"nothing can ever deliver {pair[1]} to {pair[0]}: "
-              + _why_unreachable(pair, reachable, processes, recipe, lanes),
+              f"nothing can ever deliver {pair[1]} to {pair[0]}: {net.why_not(pair)}",
               f"add a Supply or SpotMarket row, a process or a lane that brings {pair[1]} "
-              f"to {pair[0]}")
+              f"to {pair[0]} or to where it is made")
 
 
-def _why_unreachable(pair, reachable, processes, recipe, lanes) -> str:
-    site, material = pair
-    reasons = [f"process {name} lacks "
-               + ", ".join(m for m in recipe[name] if (site, m) not in reachable)
-               for name, s, out in processes if (s, out) == pair]
-    reasons += [f"lane from {src} carries none there" for src, dst, mat in lanes
-                if (dst, mat) == pair]
-    if not reasons:
-        return "no supply, spot market, process or lane provides it there"
-    return "; ".join(reasons)
+class _Network:
+    """Which (site, material) pairs can ever hold material, and why the others cannot."""
+
+    def __init__(self, t: dict[str, list[Row]]) -> None:
+        self.recipe: dict[str, list[str]] = defaultdict(list)
+        for r in t["Recipes"]:
+            self.recipe[r["process"]].append(r["input"])
+        self.processes = [(p["process"], p["site"], p["output"]) for p in t["Processes"]]
+        self.lanes = [(r["lane"], r["from"], r["to"], r["material"]) for r in t["Lanes"]]
+        reachable = {(r["site"], r["material"]) for r in t["Supply"] + t["SpotMarket"]}
+        while True:
+            before = len(reachable)
+            reachable |= {(site, out) for name, site, out in self.processes
+                          if all((site, m) in reachable for m in self.recipe[name])}
+            reachable |= {(dst, mat) for _, src, dst, mat in self.lanes
+                          if (src, mat) in reachable}
+            if len(reachable) == before:
+                break
+        self.reachable = reachable
+
+    def why_not(self, pair: tuple[str, str], depth: int = 3, seen: frozenset = frozenset()) -> str:
+        """Why ``pair`` is unreachable, following missing inputs and lanes ``depth`` deep."""
+        site, material = pair
+        seen = seen | {pair}
+        reasons = []
+        for name, s, out in self.processes:
+            if (s, out) == pair:
+                lacking = [m for m in self.recipe[name] if (site, m) not in self.reachable]
+                reasons.append(f"process {name} lacks {', '.join(lacking)}"
+                               + self._deeper([(site, m) for m in lacking], depth, seen))
+        for lane, src, dst, mat in self.lanes:
+            if (dst, mat) == pair:
+                reasons.append(f"lane {lane} brings none from {src}"
+                               + self._deeper([(src, mat)], depth, seen))
+        return "; ".join(reasons) or f"no supply, spot market, process or lane brings {material}"
+
+    def _deeper(self, pairs: list[tuple[str, str]], depth: int, seen: frozenset) -> str:
+        pairs = [p for p in pairs if p not in seen]
+        if depth <= 1 or not pairs:
+            return ""
+        return " (" + "; ".join(f"at {s}: {self.why_not((s, m), depth - 1, seen)}"
+                                for s, m in pairs) + ")"
 
 
 def check_rows_with_reference_rules(v: Validation) -> None:
@@ -319,6 +388,7 @@ def validate(wb: RawWorkbook) -> Validation:
     for spec in SHEETS:
         check_sheet(v, wb, spec)
     check_references(v)
+    check_period_names(v)
     check_rows_with_reference_rules(v)
     check_reachability(v)
     return v

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
+from openpyxl.cell.read_only import EMPTY_CELL
 from openpyxl.utils import get_column_letter
 
 from planner.schema import SETTINGS_COLUMNS, SETTINGS_SHEET, SHEETS
@@ -71,16 +72,13 @@ class RawWorkbook:
     """Things about the file itself worth a warning (macros ignored, ...)."""
 
 
-def _cell_reading(value: object, formula: object, ref: str) -> RawCell:
-    if isinstance(value, str) and value in ERROR_VALUES:
+def _cell_reading(cell, formula: object, ref: str) -> RawCell:
+    value = cell.value
+    if cell.data_type == "e":
         return RawCell(value, ref, f"the cell holds the error {value}")
     if value is None and isinstance(formula, str) and formula.startswith("="):
         return RawCell(None, ref, f"the formula {formula} has no saved value")
     return RawCell(value, ref)
-
-
-ERROR_VALUES = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
-                "#GETTING_DATA", "#SPILL!", "#CALC!"}
 
 
 def _expected_columns(sheet_name: str) -> tuple[str, ...]:
@@ -168,16 +166,16 @@ def _read_sheet(values_ws, formulas_ws, name: str) -> RawSheet:
         return sheet
     width = max(sheet.columns.values())
     hints = _hints(name)
-    value_rows = values_ws.iter_rows(min_row=2, max_col=width, values_only=True)
+    value_rows = values_ws.iter_rows(min_row=2, max_col=width)
     formula_rows = formulas_ws.iter_rows(min_row=2, max_col=width, values_only=True)
-    for i, (vals, forms) in enumerate(zip(value_rows, formula_rows), start=2):
-        if all(x is None for x in vals) and all(x is None for x in forms):
+    for i, (cells, forms) in enumerate(zip(value_rows, formula_rows), start=2):
+        if all(x is None for x in forms):
             continue
         row = {}
         for col, j in sheet.columns.items():
-            value = vals[j - 1] if j <= len(vals) else None
             formula = forms[j - 1] if j <= len(forms) else None
-            row[col] = _cell_reading(value, formula, f"{get_column_letter(j)}{i}")
+            row[col] = _cell_reading(cells[j - 1] if j <= len(cells) else EMPTY_CELL, formula,
+                                     f"{get_column_letter(j)}{i}")
         if i == 2 and hints and all(cell.value in (None, hints[c]) for c, cell in row.items()) \
                 and any(cell.value is not None for cell in row.values()):
             sheet.first_data_row = 3
