@@ -66,22 +66,23 @@ def _summary(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run:
     set_value(ws["A1"], "battery-planner result")
     ws["A1"].font = TITLE_FONT
     facts = [
-        ("Status", solved.status.label),
-        ("Message", solved.message),
-        (f"Expected total cost (discounted, {run.currency})", solved.objective),
-        ("Best bound", solved.bound),
-        ("Gap", solved.gap),
-        ("Solve time (s)", round(solved.seconds, 3)),
-        ("Solver", solved.solver),
-        ("Tool", f"battery-planner {version('battery-planner')}"),
-        ("Input file", run.input_path.name),
-        ("Input SHA-256", sha256(run.input_path)),
-        ("Written at (UTC)", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")),
+        ("Status", solved.status.label, None),
+        ("Message", solved.message, None),
+        (f"Expected total cost (discounted, {run.currency})", solved.objective, MONEY),
+        ("Best bound", solved.bound, MONEY),
+        ("Gap", solved.gap, "0.00%"),
+        ("Solve time (s)", round(solved.seconds, 3), None),
+        ("Solver", solved.solver, None),
+        ("Tool", f"battery-planner {version('battery-planner')}", None),
+        ("Input file", run.input_path.name, None),
+        ("Input SHA-256", sha256(run.input_path), None),
+        ("Written at (UTC)", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"), None),
     ]
-    row = write_table(ws, ["Item", "Value"], facts, start_row=3)
-    ws.cell(row=5, column=2).number_format = MONEY
-    ws.cell(row=6, column=2).number_format = MONEY
-    ws.cell(row=7, column=2).number_format = "0.00%"
+    header_row = 3
+    row = write_table(ws, ["Item", "Value"], [f[:2] for f in facts], start_row=header_row)
+    for i, (_, _, fmt) in enumerate(facts, start=header_row + 1):
+        if fmt:
+            ws.cell(row=i, column=2).number_format = fmt
     if result is None:
         return
     costs = result.cost_by_category().reset_index()

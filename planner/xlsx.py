@@ -26,14 +26,14 @@ class OutputError(Exception):
 
 
 def set_value(cell: Cell, value: object) -> None:
-    """Store ``value`` in ``cell``; text is always text, never a formula."""
+    """Store ``value`` in ``cell``; text is always text, never a formula; "" is a blank."""
+    if value == "":
+        value = None
+    cell.value = value
     if isinstance(value, str):
         if len(value) > MAX_CELL_TEXT:
             raise ValueError(f"text of {len(value)} characters exceeds Excel's cell limit")
-        cell.value = value
         cell.data_type = "s"
-    else:
-        cell.value = value
 
 
 def write_table(ws: Worksheet, columns: Sequence[str], rows: Iterable[Sequence[object]],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import openpyxl
 import pytest
 
@@ -15,7 +17,9 @@ def cell_values(ws) -> list[tuple]:
 
 @pytest.mark.parametrize("name", ["template.xlsx", "example.xlsx"])
 def test_committed_workbook_is_up_to_date(name):
-    generated = bundled()[name]
+    buffer = io.BytesIO()
+    bundled()[name].save(buffer)
+    generated = openpyxl.load_workbook(buffer)
     committed = openpyxl.load_workbook(INPUTS / name)
     assert committed.sheetnames == generated.sheetnames, \
         "run `python -m planner.inputs` and commit the workbooks"
