@@ -18,10 +18,13 @@ Exit codes (also in the README):
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn, TextIO
 
 import click
 from rich.console import Console
@@ -37,81 +40,91 @@ from planner.xlsx import OutputError, check_writable
 
 EXIT_INVALID, EXIT_FILE, EXIT_INTERRUPTED = 3, 4, 130
 
-console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-class Progress:
-    """Phases with elapsed time on the terminal; the solver's log streamed beneath."""
+def _terminal_stream() -> TextIO:
+    """Standard error, bound now: while HiGHS runs, Pyomo redirects sys.stderr and fd 2 to
+    capture the solver's log, and what we print about that log must not be captured again."""
+    try:
+        return os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1, encoding="utf-8",
+                         errors="replace")
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return sys.stderr
 
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
+
+class Terminal:
+    """Messages, phases with elapsed time, and the solver's log streamed beneath."""
+
+    def __init__(self) -> None:
+        self.console = Console(file=_terminal_stream(), highlight=False, soft_wrap=True)
+        self.quiet = False
         self.start = time.perf_counter()
+
+    def print(self, text: str) -> None:
+        self.console.print(text)
 
     @contextmanager
     def phase(self, name: str):
         began = time.perf_counter()
-        with console.status(f"{name} ..."):
+        with self.console.status(f"{name} ..."):
             yield
-        console.print(f"[green]✓[/] {name} [dim]({time.perf_counter() - began:.2f} s, "
-                      f"{time.perf_counter() - self.start:.1f} s in all)[/]")
+        self.print(f"[green]✓[/] {name} [dim]({time.perf_counter() - began:.2f} s, "
+                   f"{time.perf_counter() - self.start:.1f} s in all)[/]")
 
     def solver_line(self, line: str) -> None:
         if not self.quiet and line.strip():
-            console.print(f"[dim]  {escape(line)}[/]")
+            self.print(f"[dim]  {escape(line.rstrip())}[/]")
 
+    def fail(self, message: str, code: int) -> NoReturn:
+        self.print(f"[red]Error:[/] {escape(message)}")
+        sys.exit(code)
 
-def _fail(message: str, code: int) -> None:
-    console.print(f"[red]Error:[/] {escape(message)}")
-    sys.exit(code)
-
-
-def _report_validation(v: Validation, path: Path) -> None:
-    for w in v.warnings:
-        console.print(f"[yellow]warning[/] {escape(str(w))}")
-    for p in v.problems:
-        console.print(f"[red]error[/] {escape(str(p))}")
-    if v.problems:
-        console.print(f"[red]{path.name}: {len(v.problems)} problem(s) to fix[/]")
-
-
-def _check(path: Path) -> Validation:
-    try:
-        v = check_workbook(path)
-    except InputFileError as exc:
-        _fail(str(exc), EXIT_FILE)
-    _report_validation(v, path)
-    return v
+    def report_validation(self, v: Validation, path: Path) -> None:
+        for w in v.warnings:
+            self.print(f"[yellow]warning[/] {escape(str(w))}")
+        for p in v.problems:
+            self.print(f"[red]error[/] {escape(str(p))}")
+        if v.problems:
+            self.print(f"[red]{path.name}: {len(v.problems)} problem(s) to fix[/]")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="battery-planner")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Plan battery raw-material procurement from an Excel workbook."""
+    ctx.obj = Terminal()
 
 
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
-def template(path: Path, force: bool) -> None:
+@click.pass_obj
+def template(term: Terminal, path: Path, force: bool) -> None:
     """Write a blank input workbook to PATH."""
     if path.exists() and not force:
-        _fail(f"{path}: already exists; choose another name or add --force", EXIT_FILE)
+        term.fail(f"{path}: already exists; choose another name or add --force", EXIT_FILE)
     try:
         check_writable(path)
         write_template(path)
     except OutputError as exc:
-        _fail(str(exc), EXIT_FILE)
-    console.print(f"[green]✓[/] wrote {path}: fill it in, then run  plan validate {path}")
+        term.fail(str(exc), EXIT_FILE)
+    term.print(f"[green]✓[/] wrote {path}: fill it in, then run  plan validate {path}")
 
 
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path))
-def validate(path: Path) -> None:
+@click.pass_obj
+def validate(term: Terminal, path: Path) -> None:
     """Check the workbook at PATH and list every problem."""
-    v = _check(path)
+    try:
+        v = check_workbook(path)
+    except InputFileError as exc:
+        term.fail(str(exc), EXIT_FILE)
+    term.report_validation(v, path)
     if not v.ok:
         sys.exit(EXIT_INVALID)
-    console.print(f"[green]✓[/] {path.name} is valid")
+    term.print(f"[green]✓[/] {path.name} is valid")
 
 
 @main.command()
@@ -121,33 +134,31 @@ def validate(path: Path) -> None:
 @click.option("--time-limit", type=click.FloatRange(min=1), help="Seconds; overrides Settings.")
 @click.option("--mip-gap", type=click.FloatRange(0, 1), help="Overrides Settings.")
 @click.option("-q", "--quiet", is_flag=True, help="Hide the solver's log.")
-def solve(path: Path, output: Path, time_limit: float | None, mip_gap: float | None,
-          quiet: bool) -> None:
+@click.pass_obj
+def solve(term: Terminal, path: Path, output: Path, time_limit: float | None,
+          mip_gap: float | None, quiet: bool) -> None:
     """Solve the workbook at PATH and write the result workbook OUTPUT."""
-    progress = Progress(quiet)
+    term.quiet = quiet
     try:
         check_writable(output, [path])
-    except OutputError as exc:
-        _fail(str(exc), EXIT_FILE)
-    try:
         run = solve_workbook(path, time_limit=time_limit, mip_gap=mip_gap,
-                             phase=progress.phase, on_log_line=progress.solver_line)
-    except InputFileError as exc:
-        _fail(str(exc), EXIT_FILE)
+                             phase=term.phase, on_log_line=term.solver_line)
+    except (InputFileError, OutputError) as exc:
+        term.fail(str(exc), EXIT_FILE)
     except KeyboardInterrupt:
-        _fail("interrupted; nothing was written", EXIT_INTERRUPTED)
-    _report_validation(run.validation, path)
+        term.fail("interrupted; nothing was written", EXIT_INTERRUPTED)
+    term.report_validation(run.validation, path)
     if run.solved is None:
         sys.exit(EXIT_INVALID)
     solved, currency = run.solved, str(run.validation.settings["Currency"])
     try:
-        with progress.phase(f"Writing {output.name}"):
+        with term.phase(f"Writing {output.name}"):
             write_report(output, solved, run.result, RunInfo(path, currency))
     except OutputError as exc:
-        _fail(str(exc), EXIT_FILE)
+        term.fail(str(exc), EXIT_FILE)
     colour = "green" if solved.status is Status.OPTIMAL else "yellow"
     cost = f"; expected cost {solved.objective:,.0f} {currency}" \
         if solved.objective is not None else ""
-    console.print(f"[{colour}]{solved.status.label}[/]: {escape(solved.message)}{cost}")
-    console.print(f"Result written to {output}")
+    term.print(f"[{colour}]{solved.status.label}[/]: {escape(solved.message)}{cost}")
+    term.print(f"Result written to {output}")
     sys.exit(solved.status.exit_code)

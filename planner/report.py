@@ -86,6 +86,7 @@ def _summary(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run:
     if result is None:
         return
     costs = result.cost_by_category().reset_index()
+    costs["Category"] = costs["Category"].str.capitalize()
     costs.loc[len(costs)] = ["Total", costs["Cost"].sum(), costs["Discounted cost"].sum()]
     costs.columns = ["Cost category", f"Cost ({run.currency})",
                      f"Discounted cost ({run.currency})"]

@@ -78,7 +78,7 @@ def _status(termination: TerminationCondition, solution: SolutionStatus) -> tupl
     T = TerminationCondition
     if solution is SolutionStatus.optimal or (
             termination is T.convergenceCriteriaSatisfied and solution is SolutionStatus.feasible):
-        return Status.OPTIMAL, "the plan is optimal within the MIP gap"
+        return Status.OPTIMAL, "the plan is optimal"
     if solution is SolutionStatus.feasible:
         why = {T.maxTimeLimit: "the time limit was reached",
                T.interrupted: "the solve was interrupted"}.get(termination, termination.name)

@@ -434,7 +434,7 @@ class Checker:
         for r in cells[start + 1:]:
             if not r or r[0] is None:
                 break
-            reported_rows[text(r[0])] = (number(r[1], 0.0), number(r[2], 0.0))
+            reported_rows[text(r[0]).casefold()] = (number(r[1], 0.0), number(r[2], 0.0))
         for c in CATEGORIES:
             if c not in reported_rows:
                 self.fail(f"Summary: cost category '{c}' is missing")
@@ -444,11 +444,11 @@ class Checker:
                 if not close(got, want, self.tol):
                     self.fail(f"Summary: {c} {what} {fmt(got)} but the input's prices give "
                               f"{fmt(want)}")
-        total = reported_rows.get("Total")
+        total = reported_rows.get("total")
         if total is None:
             self.fail("Summary: the cost-category table has no Total row")
             return
-        parts = [v for k, v in reported_rows.items() if k != "Total"]
+        parts = [v for k, v in reported_rows.items() if k != "total"]
         for j, what in enumerate(("cost", "discounted cost")):
             summed = sum(v[j] for v in parts)
             if not close(total[j], summed, self.tol):
