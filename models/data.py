@@ -17,6 +17,7 @@ MaterialId = NewType("MaterialId", str)
 ProcessId = NewType("ProcessId", str)
 LaneId = NewType("LaneId", str)
 ScenarioId = NewType("ScenarioId", str)
+OptionId = NewType("OptionId", str)
 
 BASE_SCENARIO = ScenarioId("base")
 
@@ -106,6 +107,57 @@ class SpotOffer:
 class Scenario:
     id: ScenarioId
     probability: float
+    kind: str = "normal"
+
+
+@dataclass(frozen=True)
+class Availability:
+    """In ``scenario`` and ``period`` only ``share`` of ``target``'s capacity is left.
+
+    ``target`` is ``(site, material)`` for supply (Supply rows and offtake options alike),
+    ``(process,)`` for a process and ``(lane,)`` for a lane; absent means 1.
+    """
+
+    scenario: ScenarioId
+    period: PeriodId
+    target: tuple[str, ...]
+    share: float
+
+
+@dataclass(frozen=True)
+class SpotShock:
+    """Spot offer ``(period, site, material)`` in ``scenario``: price and maximum scaled."""
+
+    scenario: ScenarioId
+    period: PeriodId
+    site: SiteId
+    material: MaterialId
+    price_factor: float = 1.0
+    quantity_factor: float = 1.0
+
+
+@dataclass(frozen=True)
+class Option:
+    """A first-stage commitment, the same in every scenario.
+
+    ``offtake``: up to ``capacity`` units of ``material`` a period at ``target`` (a site),
+    at ``unit_cost``, at least ``take_or_pay`` of it taken. ``expansion``: ``capacity`` more
+    output a period for process ``target``. Either from period ``earliest`` on; binary
+    options are taken whole, continuous ones at any share with the fixed cost in proportion.
+    """
+
+    id: OptionId
+    kind: str
+    target: str
+    capacity: float
+    fixed_cost: float
+    earliest: PeriodId
+    material: MaterialId | None = None
+    unit_cost: float = 0.0
+    take_or_pay: float = 0.0
+    per_period: bool = False
+    binary: bool = True
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,6 +173,11 @@ class PlanData:
     demands: tuple[Demand, ...] = ()
     spot_offers: tuple[SpotOffer, ...] = ()
     scenarios: tuple[Scenario, ...] = field(default=(Scenario(BASE_SCENARIO, 1.0),))
+    supply_availability: tuple[Availability, ...] = ()
+    process_availability: tuple[Availability, ...] = ()
+    lane_availability: tuple[Availability, ...] = ()
+    spot_shocks: tuple[SpotShock, ...] = ()
+    options: tuple[Option, ...] = ()
 
     def __post_init__(self) -> None:
         total = sum(s.probability for s in self.scenarios)

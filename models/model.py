@@ -41,6 +41,8 @@ class Network:
         default_factory=lambda: defaultdict(list))
     lanes_in: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
     lanes_out: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+    offtakes: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
+    """(site, material) -> offtake options delivering there."""
 
     @classmethod
     def of(cls, data: PlanData) -> Network:
@@ -58,12 +60,15 @@ class Network:
         for lane in data.lanes:
             net.lanes_out[(lane.origin, lane.material)].append(lane.id)
             net.lanes_in[(lane.destination, lane.material)].append(lane.id)
+        for o in data.options:
+            if o.kind == "offtake":
+                net.offtakes[(o.target, o.material)].append(o.id)
         return net
 
     def nodes(self, periods: list[str]) -> list[Node]:
         """Every (period, site, material) at which some quantity can appear, in a fixed order."""
         every_period = set(self.produced_by) | set(self.consumed_by) | set(self.lanes_in) \
-            | set(self.lanes_out)
+            | set(self.lanes_out) | set(self.offtakes)
         found = {(t, n, m) for t in periods for n, m in every_period}
         found |= set(self.supply) | set(self.spot) | set(self.demand)
         order = {t: i for i, t in enumerate(periods)}
@@ -80,7 +85,18 @@ def add_sets(m: pyo.ConcreteModel, data: PlanData) -> None:
     m.periods = pyo.Set(initialize=periods, ordered=True)
     m.probability = {s.id: s.probability for s in data.scenarios}
     m.discount = {t.id: t.discount_factor for t in data.periods}
+    after = {o.id: {t for t in periods[periods.index(o.earliest):]} for o in data.options}
+    m.option_periods = after
+    m.share = {
+        "supply": {(a.scenario, a.period, *a.target): a.share for a in data.supply_availability},
+        "process": {(a.scenario, a.period, *a.target): a.share
+                    for a in data.process_availability},
+        "lane": {(a.scenario, a.period, *a.target): a.share for a in data.lane_availability},
+    }
+    m.spot_factor = {(x.scenario, x.period, x.site, x.material): x for x in data.spot_shocks}
     m.supply_keys = [(s, r.period, r.site, r.material) for s in scenarios for r in data.supplies]
+    m.offtake_keys = [(s, t, o.id) for s in scenarios for t in periods for o in data.options
+                      if o.kind == "offtake" and t in after[o.id]]
     m.activity_keys = [(s, t, k.id) for s in scenarios for t in periods for k in data.processes]
     m.flow_keys = [(s, t, lane.id) for s in scenarios for t in periods for lane in data.lanes]
     m.spot_keys = [(s, r.period, r.site, r.material) for s in scenarios for r in data.spot_offers]
@@ -88,50 +104,163 @@ def add_sets(m: pyo.ConcreteModel, data: PlanData) -> None:
     m.balance_keys = [(s, *node) for s in scenarios for node in m.net.nodes(periods)]
 
 
-def add_supply(m: pyo.ConcreteModel, data: PlanData) -> None:
-    """Supply within capacity, for every supply row :math:`(n, m, t)`.
+def _scaled(capacity: float | None, share: float) -> float | None:
+    """Capacity times availability; an unlimited capacity stays unlimited unless share is 0."""
+    if capacity is None:
+        return 0.0 if share == 0 else None
+    return capacity * share
 
-    .. math:: 0 \\le x^{supply}_{s,t,n,m} \\le \\bar{S}_{t,n,m}
+
+def add_options(m: pyo.ConcreteModel, data: PlanData) -> None:
+    """First-stage options, and at most one option of each exclusive group :math:`G`.
+
+    .. math:: z_o \\in \\{0, 1\\} \\text{ (binary) or } [0, 1] \\text{ (continuous)}, \\qquad
+              \\sum_{o \\in G} z_o \\le 1
     """
-    capacity = m.net.supply
+    binary = {o.id: o.binary for o in data.options}
+    m.v_option = pyo.Var([o.id for o in data.options],
+                         domain=lambda _, o: pyo.Binary if binary[o] else pyo.UnitInterval)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for o in data.options:
+        if o.group:
+            groups[o.group].append(o.id)
+    m.c_exclusive = pyo.Constraint(
+        sorted(g for g, members in groups.items() if len(members) > 1),
+        rule=lambda _, g: sum(m.v_option[o] for o in groups[g]) <= 1)
+
+
+def add_supply(m: pyo.ConcreteModel, data: PlanData) -> None:
+    """Supply within capacity times availability, for every supply row :math:`(n, m, t)`.
+
+    .. math:: 0 \\le x^{supply}_{s,t,n,m} \\le \\alpha_{s,t,n,m}\\,\\bar{S}_{t,n,m}
+    """
+    capacity, share = m.net.supply, m.share["supply"]
     m.v_supply = pyo.Var(
         m.supply_keys, domain=pyo.NonNegativeReals,
-        bounds=lambda _, s, t, n, mat: (0.0, capacity[(t, n, mat)]))
+        bounds=lambda _, s, t, n, mat: (0.0, capacity[(t, n, mat)] * share.get((s, t, n, mat), 1.0)))
+
+
+def add_offtake(m: pyo.ConcreteModel, data: PlanData) -> None:
+    """Offtake within the contracted capacity, and at least its take-or-pay share.
+
+    For every offtake option :math:`o` at mine :math:`n_o` for material :math:`m_o`, in every
+    period from its earliest on:
+
+    .. math:: \\tau_o\\,\\alpha_{s,t,n_o,m_o} \\bar{O}_o z_o \\le x^{offtake}_{s,t,o}
+              \\le \\alpha_{s,t,n_o,m_o} \\bar{O}_o z_o
+    """
+    option = {o.id: o for o in data.options}
+    share = m.share["supply"]
+    m.v_offtake = pyo.Var(m.offtake_keys, domain=pyo.NonNegativeReals)
+
+    def available(s, t, o):
+        x = option[o]
+        return share.get((s, t, x.target, x.material), 1.0) * x.capacity * m.v_option[o]
+
+    m.c_offtake_capacity = pyo.Constraint(
+        m.offtake_keys, rule=lambda _, s, t, o: m.v_offtake[s, t, o] <= available(s, t, o))
+    m.c_take_or_pay = pyo.Constraint(
+        [k for k in m.offtake_keys if option[k[2]].take_or_pay > 0],
+        rule=lambda _, s, t, o: m.v_offtake[s, t, o] >= option[o].take_or_pay * available(s, t, o))
 
 
 def add_processes(m: pyo.ConcreteModel, data: PlanData) -> None:
-    """Process activity (units of output) within capacity, for every process :math:`k`.
+    """Process activity (units of output) within capacity, plus expansions taken, times
+    availability, for every process :math:`k`.
 
-    .. math:: 0 \\le y_{s,t,k} \\le \\bar{Y}_k
+    .. math:: 0 \\le y_{s,t,k} \\le \\alpha_{s,t,k}\\,
+              \\bigl(\\bar{Y}_k + \\sum_{o \\in E_k,\\, t \\ge t_o} \\bar{O}_o z_o\\bigr)
 
-    Inputs are consumed by recipe in :func:`add_balance`: :math:`a_{km}\\,y_{s,t,k}`.
+    A bound where no expansion :math:`E_k` applies, a constraint where one does. Inputs are
+    consumed by recipe in :func:`add_balance`: :math:`a_{km}\\,y_{s,t,k}`.
     """
     capacity = {k.id: k.capacity for k in data.processes}
+    share = m.share["process"]
+    expansions: dict[str, list] = defaultdict(list)
+    for o in data.options:
+        if o.kind == "expansion":
+            expansions[o.target].append(o)
     m.v_activity = pyo.Var(
         m.activity_keys, domain=pyo.NonNegativeReals,
-        bounds=lambda _, s, t, k: (0.0, capacity[k]))
+        bounds=lambda _, s, t, k: (0.0, None if expansions[k] else
+                                   capacity[k] * share.get((s, t, k), 1.0)))
+    m.c_process_capacity = pyo.Constraint(
+        [key for key in m.activity_keys if expansions[key[2]]],
+        rule=lambda _, s, t, k: m.v_activity[s, t, k] <= share.get((s, t, k), 1.0) * (
+            capacity[k] + sum(o.capacity * m.v_option[o.id] for o in expansions[k]
+                              if t in m.option_periods[o.id])))
 
 
 def add_lanes(m: pyo.ConcreteModel, data: PlanData) -> None:
-    """Lane flows within capacity (no bound where the lane has none), for every lane :math:`l`.
+    """Lane flows within capacity times availability (no bound where the lane has none, unless
+    its availability is 0), for every lane :math:`l`.
 
-    .. math:: 0 \\le f_{s,t,l} \\le \\bar{F}_l
+    .. math:: 0 \\le f_{s,t,l} \\le \\alpha_{s,t,l}\\,\\bar{F}_l
     """
-    capacity = {lane.id: lane.capacity for lane in data.lanes}
+    capacity, share = {lane.id: lane.capacity for lane in data.lanes}, m.share["lane"]
     m.v_flow = pyo.Var(
         m.flow_keys, domain=pyo.NonNegativeReals,
-        bounds=lambda _, s, t, lane: (0.0, capacity[lane]))
+        bounds=lambda _, s, t, lane: (0.0, _scaled(capacity[lane], share.get((s, t, lane), 1.0))))
+
+
+def add_option_links(m: pyo.ConcreteModel, data: PlanData) -> None:
+    """Lane by lane, no flow out of a site whose only source is offtake options not taken.
+
+    Where offtakes :math:`O_{n,m}` are the only source of material :math:`m` at site
+    :math:`n` (no supply row, process, inflow or spot purchase there), every lane :math:`l`
+    leaving it is bounded by the options taken:
+
+    .. math:: f_{s,t,l} \\le \\sum_{o \\in O_{n,m},\\, t \\ge t_o} U_{s,t,l,o}\\, z_o, \\qquad
+              U_{s,t,l,o} = \\min(\\alpha_{s,t,n,m} \\bar{O}_o,\\; \\alpha_{s,t,l} \\bar{F}_l,\\;
+              D_{t,n^+_l,m} \\text{ where } n^+_l \\text{ only consumes } m \\text{ as demand})
+
+    for a binary option; a continuous one, whose share scales its capacity, keeps
+    :math:`U_{s,t,l,o} = \\alpha_{s,t,n,m} \\bar{O}_o`.
+
+    This is the tight form of :func:`add_offtake`'s aggregate bound (for facility location,
+    :math:`x_{ij} \\le d_j y_i`), which makes the MIP solve far faster.
+    """
+    net, option = m.net, {o.id: o for o in data.options}
+    lane = {x.id: x for x in data.lanes}
+    supplied = {(n, mat) for _, n, mat in net.supply} | {(n, mat) for _, n, mat in net.spot}
+    only_offtake = [(n, mat) for (n, mat) in net.offtakes
+                    if (n, mat) not in supplied and not net.produced_by.get((n, mat))
+                    and not net.lanes_in.get((n, mat))]
+    links = [(s, t, x) for s, t, x in m.flow_keys
+             if (lane[x].origin, lane[x].material) in only_offtake]
+
+    def bound(s, t, x, o):
+        ln, opt = lane[x], option[o]
+        caps = [m.share["supply"].get((s, t, ln.origin, ln.material), 1.0) * opt.capacity]
+        if not opt.binary:
+            return caps[0]
+        lane_cap = _scaled(ln.capacity, m.share["lane"].get((s, t, x), 1.0))
+        if lane_cap is not None:
+            caps.append(lane_cap)
+        sink = (ln.destination, ln.material)
+        if not net.lanes_out.get(sink) and not net.consumed_by.get(sink):
+            caps.append(net.demand.get((t, *sink), 0.0))
+        return min(caps)
+
+    m.c_option_lane = pyo.Constraint(links, rule=lambda _, s, t, x: m.v_flow[s, t, x] <= sum(
+        bound(s, t, x, o) * m.v_option[o]
+        for o in net.offtakes[(lane[x].origin, lane[x].material)] if t in m.option_periods[o]))
 
 
 def add_spot(m: pyo.ConcreteModel, data: PlanData) -> None:
-    """Spot purchases up to the offer's maximum, for every spot row :math:`(n, m, t)`.
+    """Spot purchases up to the offer's maximum times the scenario's quantity factor, for every
+    spot row :math:`(n, m, t)`.
 
-    .. math:: 0 \\le b_{s,t,n,m} \\le \\bar{B}_{t,n,m}
+    .. math:: 0 \\le b_{s,t,n,m} \\le \\beta_{s,t,n,m}\\,\\bar{B}_{t,n,m}
     """
     maximum = {(r.period, r.site, r.material): r.maximum for r in data.spot_offers}
-    m.v_spot = pyo.Var(
-        m.spot_keys, domain=pyo.NonNegativeReals,
-        bounds=lambda _, s, t, n, mat: (0.0, maximum[(t, n, mat)]))
+
+    def upper(s, t, n, mat):
+        shock = m.spot_factor.get((s, t, n, mat))
+        return _scaled(maximum[(t, n, mat)], shock.quantity_factor if shock else 1.0)
+
+    m.v_spot = pyo.Var(m.spot_keys, domain=pyo.NonNegativeReals,
+                       bounds=lambda _, s, t, n, mat: (0.0, upper(s, t, n, mat)))
 
 
 def add_demand(m: pyo.ConcreteModel, data: PlanData) -> None:
@@ -167,6 +296,8 @@ def add_balance(m: pyo.ConcreteModel, data: PlanData) -> None:
         outflow += sum(m.v_flow[s, t, lane] for lane in net.lanes_out.get((n, mat), ()))
         if node in net.supply:
             inflow += m.v_supply[s, t, n, mat]
+        inflow += sum(m.v_offtake[s, t, o] for o in net.offtakes.get((n, mat), ())
+                      if t in m.option_periods[o])
         if node in net.spot:
             inflow += m.v_spot[s, t, n, mat]
         if node in net.demand:
@@ -201,8 +332,13 @@ def add_costs(m: pyo.ConcreteModel, data: PlanData) -> None:
     for s, t, x in m.flow_keys:
         terms[(s, t, "transport")].append(lane[x].unit_cost * m.v_flow[s, t, x])
         terms[(s, t, "tariffs")].append(lane[x].tariff * m.v_flow[s, t, x])
+    option = {o.id: o for o in data.options}
+    for s, t, o in m.offtake_keys:
+        terms[(s, t, "mining")].append(option[o].unit_cost * m.v_offtake[s, t, o])
     for s, t, n, mat in m.spot_keys:
-        terms[(s, t, "spot")].append(m.net.spot[(t, n, mat)] * m.v_spot[s, t, n, mat])
+        shock = m.spot_factor.get((s, t, n, mat))
+        price = m.net.spot[(t, n, mat)] * (shock.price_factor if shock else 1.0)
+        terms[(s, t, "spot")].append(price * m.v_spot[s, t, n, mat])
     penalty = {(r.period, r.site, r.material): r.penalty for r in data.demands}
     for s, t, n, mat in m.demand_keys:
         terms[(s, t, "unmet demand")].append(penalty[(t, n, mat)] * m.v_unmet[s, t, n, mat])
@@ -213,14 +349,26 @@ def add_costs(m: pyo.ConcreteModel, data: PlanData) -> None:
         m.scenarios,
         rule=lambda _, s: sum(m.discount[t] * m.period_cost[s, t, c]
                               for t in m.periods for c in COST_CATEGORIES))
-    m.first_stage_cost = pyo.Expression(expr=0.0)
+    m.option_cost_weight = {o.id: _option_cost_weight(o, m) for o in data.options}
+    m.first_stage_cost = pyo.Expression(
+        expr=sum(o.fixed_cost * m.option_cost_weight[o.id] * m.v_option[o.id]
+                 for o in data.options))
     m.objective = pyo.Objective(
         expr=m.first_stage_cost + sum(m.probability[s] * m.scenario_cost[s] for s in m.scenarios),
         sense=pyo.minimize)
 
 
-FAMILIES = (add_sets, add_supply, add_processes, add_lanes, add_spot, add_demand, add_balance,
-            add_costs)
+def _option_cost_weight(option, m: pyo.ConcreteModel) -> float:
+    """Discount weight of an option's fixed cost: its earliest period's factor if paid once,
+    the sum of its periods' factors if paid every period."""
+    periods = [t for t in m.periods if t in m.option_periods[option.id]]
+    if option.per_period:
+        return sum(m.discount[t] for t in periods)
+    return m.discount[periods[0]]
+
+
+FAMILIES = (add_sets, add_options, add_supply, add_offtake, add_processes, add_lanes,
+            add_option_links, add_spot, add_demand, add_balance, add_costs)
 
 
 def build_model(data: PlanData) -> pyo.ConcreteModel:

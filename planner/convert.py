@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 
 from models.data import (
-    Demand, Lane, LaneId, Material, MaterialId, Period, PeriodId, PlanData, Process, ProcessId,
-    SiteId, Site, SpotOffer, Supply,
+    BASE_SCENARIO, Availability, Demand, Lane, LaneId, Material, MaterialId, Option, OptionId,
+    Period, PeriodId, PlanData, Process, ProcessId, Scenario, ScenarioId, Site, SiteId,
+    SpotOffer, SpotShock, Supply,
 )
 from planner.schema import ALL_PERIODS
 from planner.validate import Row, Validation
@@ -27,12 +28,83 @@ def per_period(rows: list[Row], periods: list[str], key: tuple[str, ...]) -> lis
     return sorted(out, key=lambda r: (order[r["period"]], *(r[k] for k in key)))
 
 
+def period_range(row: Row, periods: list[str]) -> list[str]:
+    """The periods from a row's First period to its Last period (blank: the ends)."""
+    first = periods.index(row["first_period"] or periods[0])
+    last = periods.index(row["last_period"] or periods[-1])
+    return periods[first:last + 1]
+
+
+def availabilities(v: Validation, periods: list[str]) -> dict[str, tuple[Availability, ...]]:
+    """Disruptions resolved to what they hit: supply, process or lane, per scenario and period.
+
+    Supply and site scopes hit the Supply rows and offtakes at the site; a site scope also
+    hits its processes and every lane into or out of it; a country scope hits the lanes that
+    leave the country (an export ban). The lowest availability of overlapping rows holds.
+    """
+    t = v.tables
+    country = {r["site"]: r["country"] for r in t["Sites"]}
+    supplied = {(r["site"], r["material"]) for r in t["Supply"]} | \
+        {(r["target"], r["material"]) for r in t["Options"] if r["kind"] == "offtake"}
+    lowest: dict[tuple[str, str, str, tuple[str, ...]], float] = {}
+    for d in t["Disruptions"]:
+        target, material = d["target"], d["material"]
+        hits: list[tuple[str, tuple[str, ...]]] = []
+        if d["scope"] in ("supply", "site"):
+            hits += [("supply", pair) for pair in sorted(supplied)
+                     if pair[0] == target and material in (None, pair[1])]
+        if d["scope"] == "site":
+            hits += [("process", (p["process"],)) for p in t["Processes"]
+                     if p["site"] == target and material in (None, p["output"])]
+        if d["scope"] in ("site", "country", "lane"):
+            hits += [("lane", (ln["lane"],)) for ln in t["Lanes"]
+                     if material in (None, ln["material"]) and _lane_hit(d, ln, country)]
+        if d["scope"] == "process":
+            hits.append(("process", (target,)))
+        for period in period_range(d, periods):
+            for kind, hit in hits:
+                key = (kind, d["scenario"], period, hit)
+                lowest[key] = min(lowest.get(key, 1.0), d["availability"])
+    out: dict[str, list[Availability]] = {"supply": [], "process": [], "lane": []}
+    for (kind, scenario, period, hit), share in lowest.items():
+        out[kind].append(Availability(ScenarioId(scenario), PeriodId(period), hit, share))
+    return {kind: tuple(rows) for kind, rows in out.items()}
+
+
+def _lane_hit(d: Row, lane: Row, country: dict[str, str]) -> bool:
+    if d["scope"] == "site":
+        return d["target"] in (lane["from"], lane["to"])
+    if d["scope"] == "country":
+        return country[lane["from"]] == d["target"] != country[lane["to"]]
+    return lane["lane"] == d["target"]
+
+
+def spot_shocks(v: Validation, offers: list[Row], periods: list[str]) -> tuple[SpotShock, ...]:
+    """PriceShocks applied to the spot offers they match; matching rows multiply."""
+    factors: dict[tuple[str, str, str, str], list[float]] = {}
+    for shock in v.tables["PriceShocks"]:
+        span = set(period_range(shock, periods))
+        for r in offers:
+            if r["material"] == shock["material"] and shock["site"] in (None, r["site"]) \
+                    and r["period"] in span:
+                f = factors.setdefault((shock["scenario"], r["period"], r["site"], r["material"]),
+                                       [1.0, 1.0])
+                f[0] *= shock["price_multiplier"]
+                f[1] *= shock["quantity_multiplier"]
+    return tuple(SpotShock(ScenarioId(s), PeriodId(t), SiteId(n), MaterialId(m), p, q)
+                 for (s, t, n, m), (p, q) in factors.items())
+
+
 def to_plan_data(v: Validation) -> PlanData:
     """The typed plan of a workbook that passed validation."""
     t, settings = v.tables, v.settings
     rate = float(settings["Discount rate"])
     periods = [r["period"] for r in t["Periods"]]
     kinds = {r["material"]: r["kind"] for r in t["Materials"]}
+    offers = per_period(t["SpotMarket"], periods, ("material", "site"))
+    hit = availabilities(v, periods)
+    scenarios = tuple(Scenario(ScenarioId(r["scenario"]), r["probability"], r["kind"])
+                      for r in t["Scenarios"]) or (Scenario(BASE_SCENARIO, 1.0),)
     recipes: dict[str, list[tuple[MaterialId, float]]] = defaultdict(list)
     for r in t["Recipes"]:
         recipes[r["process"]].append((MaterialId(r["input"]), r["quantity"]))
@@ -57,5 +129,17 @@ def to_plan_data(v: Validation) -> PlanData:
             for r in t["Demand"]),
         spot_offers=tuple(
             SpotOffer(r["material"], r["site"], r["period"], r["price"], r["maximum"])
-            for r in per_period(t["SpotMarket"], periods, ("material", "site"))),
+            for r in offers),
+        scenarios=scenarios,
+        supply_availability=hit["supply"],
+        process_availability=hit["process"],
+        lane_availability=hit["lane"],
+        spot_shocks=spot_shocks(v, offers, periods),
+        options=tuple(
+            Option(OptionId(r["option"]), r["kind"], r["target"], r["capacity"],
+                   r["fixed_cost"], PeriodId(r["earliest_period"] or periods[0]),
+                   r["material"], r["unit_cost"], r["take_or_pay"],
+                   r["cost_basis"] == "per period", r["decision"] == "binary",
+                   r["exclusive_group"])
+            for r in t["Options"]),
     )

@@ -25,12 +25,13 @@ FORMATS = {
     "Penalty cost": MONEY, "Unit cost": QUANTITY, "Variable cost": QUANTITY, "Price": QUANTITY,
     "Penalty": QUANTITY, "Utilisation": SHARE, "Country share": SHARE, "Share": SHARE,
     "Family share": SHARE, "Served share": SHARE, "Discount factor": "0.0000",
+    "Taken": SHARE, "Capacity added": QUANTITY, "Fixed cost": MONEY,
 }
 
 SHEETS = (
     ("Sourcing", "sourcing"), ("Processing", "processing"), ("Production mix", "production_mix"),
     ("Flows", "flows"), ("Spot purchases", "spot"), ("Unmet demand", "demand"),
-    ("Costs", "costs"),
+    ("Decisions", "decisions"), ("Costs", "costs"),
 )
 """Result sheets after the Summary: (sheet name, :class:`PlanResult` field)."""
 
@@ -87,6 +88,8 @@ def _summary(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run:
         return
     costs = result.cost_by_category().reset_index()
     costs["Category"] = costs["Category"].str.capitalize()
+    costs.loc[len(costs)] = ["Commitments (options taken)", result.decisions["Fixed cost"].sum(),
+                             result.decisions["Discounted cost"].sum()]
     costs.loc[len(costs)] = ["Total", costs["Cost"].sum(), costs["Discounted cost"].sum()]
     costs.columns = ["Cost category", f"Cost ({run.currency})",
                      f"Discounted cost ({run.currency})"]

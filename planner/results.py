@@ -41,6 +41,7 @@ class PlanResult:
     flows: pd.DataFrame
     spot: pd.DataFrame
     demand: pd.DataFrame
+    decisions: pd.DataFrame
 
     def cost_by_category(self) -> pd.DataFrame:
         """Expected cost per category, discounted and not, over all periods."""
@@ -71,6 +72,13 @@ def extract(m: pyo.ConcreteModel, data: PlanData) -> PlanResult:
         r, q = supply[(t, n, mat)], _value(m.v_supply[s, t, n, mat])
         rows.append((s, t, n, sites[n].country, mat, q, materials[mat].unit, r.capacity,
                      _utilisation(q, r.capacity), r.unit_cost, q * r.unit_cost))
+    option = {o.id: o for o in data.options}
+    for s, t, o in m.offtake_keys:
+        x, q = option[o], _value(m.v_offtake[s, t, o])
+        capacity = x.capacity * _value(m.v_option[o])
+        rows.append((s, t, x.target, sites[x.target].country, x.material, q,
+                     materials[x.material].unit, capacity, _utilisation(q, capacity),
+                     x.unit_cost, q * x.unit_cost))
     sourcing = pd.DataFrame(rows, columns=[
         "Scenario", "Period", "Site", "Country", "Material", "Quantity", "Unit", "Capacity",
         "Utilisation", "Unit cost", "Cost"])
@@ -121,8 +129,20 @@ def extract(m: pyo.ConcreteModel, data: PlanData) -> PlanResult:
         "Scenario", "Period", "Site", "Material", "Demand", "Served", "Unmet", "Unit",
         "Penalty", "Penalty cost"])
 
+    rows = []
+    for o in data.options:
+        taken = _value(m.v_option[o.id])
+        periods = len(m.option_periods[o.id]) if o.per_period else 1
+        rows.append((o.id, o.kind, o.target, o.material or "", o.earliest,
+                     "binary" if o.binary else "continuous", taken, o.capacity * taken,
+                     o.fixed_cost * periods * taken,
+                     o.fixed_cost * m.option_cost_weight[o.id] * taken))
+    decisions = pd.DataFrame(rows, columns=[
+        "Option", "Kind", "Target", "Material", "Earliest period", "Decision", "Taken",
+        "Capacity added", "Fixed cost", "Discounted cost"])
+
     return PlanResult(costs, sourcing, processing, _production_mix(processing, materials),
-                      flows, spot, demand)
+                      flows, spot, demand, decisions)
 
 
 def _country_share(sourcing: pd.DataFrame) -> pd.Series:

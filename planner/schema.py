@@ -39,6 +39,9 @@ class Column:
     """The value must be strictly greater than zero."""
     blank_means: str = ""
     """What an empty optional cell means, when that is not simply ``default``."""
+    ref_by: tuple[str, tuple[tuple[str, str], ...]] | None = None
+    """For a target column: (the column naming the target's kind, kind -> sheet it refers to).
+    A sheet written ``Sites.Country`` refers to the countries of the Sites sheet."""
 
     @property
     def field(self) -> str:
@@ -50,6 +53,8 @@ class Column:
         """A short line under the header: unit or allowed values, and whether required."""
         if self.allowed:
             what = "one of: " + ", ".join(self.allowed)
+        elif self.ref_by:
+            what = f"named by {self.ref_by[0]}"
         elif self.ref:
             what = f"a {self.ref} entry" + (f" or '{ALL_PERIODS}'" if self.allow_all_periods else "")
         elif self.unit:
@@ -261,8 +266,112 @@ SPOT_MARKET = Sheet(
     key=("Material", "Site", "Period"),
 )
 
+SCENARIO_KINDS = ("normal", "stress")
+
+SCENARIOS = Sheet(
+    "Scenarios",
+    "Futures the plan must hold up in, each with its probability (together 1). "
+    "No rows: one base scenario with probability 1.",
+    (
+        _text("Scenario", "Name of the scenario."),
+        _number("Probability", "Chance of this future.", "fraction", maximum=1.0),
+        _text("Kind", "Stress scenarios may carry a cap on unmet demand.",
+              allowed=SCENARIO_KINDS, required=False, default="normal"),
+        _text("Description", "Free text.", required=False, default=""),
+    ),
+    key=("Scenario",),
+)
+
+DISRUPTION_SCOPES = ("supply", "site", "country", "process", "lane")
+DISRUPTION_TARGETS = (("supply", "Sites"), ("site", "Sites"), ("country", "Sites.Country"),
+                      ("process", "Processes"), ("lane", "Lanes"))
+
+DISRUPTIONS = Sheet(
+    "Disruptions",
+    "What becomes unavailable, in which scenario and periods: a mine outage (supply), a "
+    "site outage (its supply, processes and lanes), an export ban (country: the lanes that "
+    "leave the country), a process or a lane. Where several rows hit the same thing, the "
+    "lowest availability holds.",
+    (
+        _text("Scenario", "The scenario in which it happens.", ref="Scenarios"),
+        _text("Scope", "What kind of thing is disrupted.", allowed=DISRUPTION_SCOPES),
+        _text("Target", "The site, country, process or lane disrupted.",
+              ref_by=("Scope", DISRUPTION_TARGETS)),
+        _text("Material", "Only this material; blank = every material.", ref="Materials",
+              required=False, default=None, blank_means="every material"),
+        _text("First period", "First period affected.", ref="Periods", required=False,
+              blank_means="the first period"),
+        _text("Last period", "Last period affected.", ref="Periods", required=False,
+              blank_means="the last period"),
+        _number("Availability", "Share of the normal capacity left.", "fraction",
+                maximum=1.0),
+    ),
+    key=("Scenario", "Scope", "Target", "Material", "First period"),
+)
+
+PRICE_SHOCKS = Sheet(
+    "PriceShocks",
+    "Spot prices and quantities that change in a scenario: each multiplies the SpotMarket "
+    "rows it matches.",
+    (
+        _text("Scenario", "The scenario.", ref="Scenarios"),
+        _text("Material", "The spot material affected.", ref="Materials"),
+        _text("Site", "Only spot purchases delivered here; blank = everywhere.", ref="Sites",
+              required=False, blank_means="every site"),
+        _text("First period", "First period affected.", ref="Periods", required=False,
+              blank_means="the first period"),
+        _text("Last period", "Last period affected.", ref="Periods", required=False,
+              blank_means="the last period"),
+        _number("Price multiplier", "Spot price is multiplied by this.", "factor",
+                required=False, default=1.0),
+        _number("Quantity multiplier", "Spot maximum is multiplied by this.", "factor",
+                required=False, default=1.0),
+    ),
+    key=("Scenario", "Material", "Site", "First period"),
+)
+
+OPTION_KINDS = ("offtake", "expansion")
+OPTION_TARGETS = (("offtake", "Sites"), ("expansion", "Processes"))
+DECISIONS = ("binary", "continuous")
+COST_BASES = ("one-off", "per period")
+
+OPTIONS = Sheet(
+    "Options",
+    "Commitments made before the scenario is known, the same in every scenario: an "
+    "offtake contract with a mine (new supply at its own price) or a process expansion "
+    "(extra capacity). Binary options are taken whole or not at all; continuous ones at "
+    "any share of their capacity, with the fixed cost in proportion.",
+    (
+        _text("Option", "Name of the option."),
+        _text("Kind", "What taking it does.", allowed=OPTION_KINDS),
+        _text("Target", "The mine (offtake) or the process (expansion).",
+              ref_by=("Kind", OPTION_TARGETS)),
+        _text("Material", "Offtake: the material contracted.", ref="Materials",
+              required=False, blank_means="none (expansion)"),
+        _number("Capacity", "Capacity added per period when taken in full.",
+                "unit per period"),
+        _number("Unit cost", "Offtake: price of each unit taken.",
+                "currency per material unit", required=False, default=0.0),
+        _number("Fixed cost", "Cost of taking the option in full.", "currency"),
+        _text("Cost basis", "Whether the fixed cost is paid once (in the earliest period) or "
+              "in every period from the earliest on.", allowed=COST_BASES, required=False,
+              default="one-off"),
+        _number("Take or pay", "Offtake: least share of the contracted capacity to take "
+                "in every period it runs (times the mine's availability).", "fraction",
+                maximum=1.0, required=False, default=0.0),
+        _text("Earliest period", "First period it can run.", ref="Periods", required=False,
+              blank_means="the first period"),
+        _text("Decision", "All or nothing, or any share.", allowed=DECISIONS, required=False,
+              default="binary"),
+        _text("Exclusive group", "At most one option of a group is taken.", required=False,
+              default=""),
+    ),
+    key=("Option",),
+)
+
 SHEETS: tuple[Sheet, ...] = (
     PERIODS, MATERIALS, SITES, SUPPLY, PROCESSES, RECIPES, LANES, DEMAND, SPOT_MARKET,
+    SCENARIOS, DISRUPTIONS, PRICE_SHOCKS, OPTIONS,
 )
 SHEETS_BY_NAME = {s.name: s for s in SHEETS}
 SETTINGS_SHEET = "Settings"

@@ -263,7 +263,21 @@ def check_references(v: Validation) -> None:
     """Every reference names a row of the sheet it refers to; 'all' only where allowed."""
     known = {spec.name: {r[spec.column(spec.key[0]).field] for r in v.tables[spec.name]}
              for spec in SHEETS if len(spec.key) == 1}
+    known["Sites.Country"] = {r["country"] for r in v.tables["Sites"]}
     for spec in SHEETS:
+        for column in (c for c in spec.columns if c.ref_by):
+            selector, targets = spec.column(column.ref_by[0]).field, dict(column.ref_by[1])
+            for row in v.tables[spec.name]:
+                value, sheet = row[column.field], targets.get(row[selector])
+                if value is None or sheet is None or value in known[sheet]:
+                    continue
+                where = sheet.replace(".", " column ")
+                v.add(spec.name, ref_of(v, spec.name, row, column.field),
+                      f"'{value}' is not listed on the {where} sheet"
+                      f"{suggestion(str(value), known[sheet])}",
+                      f"use a name from {where} for {column.ref_by[0].lower()} "
+                      f"'{row[selector]}'")
+                row[column.field] = None
         for column in (c for c in spec.columns if c.ref):
             names = known.get(column.ref, set())
             for row in v.tables[spec.name]:
@@ -285,6 +299,30 @@ def check_references(v: Validation) -> None:
                 row[column.field] = None
 
 
+def check_scenarios(v: Validation) -> None:
+    """Scenario probabilities sum to 1; period ranges run forward; offtakes name a material."""
+    rows = v.tables["Scenarios"]
+    total = sum(r["probability"] or 0.0 for r in rows)
+    if rows and abs(total - 1.0) > 1e-6:
+        v.add("Scenarios", ref_of(v, "Scenarios", rows[-1], "probability"),
+              f"the probabilities sum to {total:g}, not 1",
+              "adjust them so that together they make 1")
+    order = {r["period"]: i for i, r in enumerate(v.tables["Periods"])}
+    for sheet in ("Disruptions", "PriceShocks"):
+        for row in v.tables[sheet]:
+            first, last = row["first_period"], row["last_period"]
+            if first in order and last in order and order[first] > order[last]:
+                v.add(sheet, ref_of(v, sheet, row, "last_period"),
+                      f"the last period {last} comes before the first period {first}",
+                      "swap them or correct one")
+    reported = {p.cell for p in v.problems if p.sheet == "Options"}
+    for row in v.tables["Options"]:
+        cell = ref_of(v, "Options", row, "material")
+        if row["kind"] == "offtake" and row["material"] is None and cell not in reported:
+            v.add("Options", cell, f"offtake {row['option']} names no material",
+                  "enter the material contracted")
+
+
 def check_period_names(v: Validation) -> None:
     """No period may be called 'all', the word for every period."""
     for row in v.tables["Periods"]:
@@ -295,7 +333,7 @@ def check_period_names(v: Validation) -> None:
                   "name the period by its year or another word")
 
 
-NETWORK_SHEETS = ("Supply", "SpotMarket", "Processes", "Recipes", "Lanes")
+NETWORK_SHEETS = ("Supply", "SpotMarket", "Processes", "Recipes", "Lanes", "Options")
 
 
 def check_reachability(v: Validation) -> None:
@@ -329,6 +367,8 @@ class _Network:
         self.processes = [(p["process"], p["site"], p["output"]) for p in t["Processes"]]
         self.lanes = [(r["lane"], r["from"], r["to"], r["material"]) for r in t["Lanes"]]
         reachable = {(r["site"], r["material"]) for r in t["Supply"] + t["SpotMarket"]}
+        reachable |= {(r["target"], r["material"]) for r in t["Options"]
+                      if r["kind"] == "offtake"}
         while True:
             before = len(reachable)
             reachable |= {(site, out) for name, site, out in self.processes
@@ -389,6 +429,7 @@ def validate(wb: RawWorkbook) -> Validation:
         check_sheet(v, wb, spec)
     check_references(v)
     check_period_names(v)
+    check_scenarios(v)
     check_rows_with_reference_rules(v)
     check_reachability(v)
     return v

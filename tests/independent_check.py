@@ -169,7 +169,7 @@ def read_input(path: Path) -> Plan:
         probability = None
         if "Scenarios" in wb.sheetnames:
             probability = {text(r["Scenario"]): number(r["Probability"])
-                           for r in _table(wb, "Scenarios")}
+                           for r in _table(wb, "Scenarios")} or None
 
         supply = {k: (number(r["Capacity"]), number(r["Unit cost"]))
                   for k, r in _per_period(_table(wb, "Supply"), ("Site", "Material"),

@@ -13,7 +13,7 @@ from conftest import write_plan
 from planner.cli import main
 
 RESULT_SHEETS = ["Summary", "Sourcing", "Processing", "Production mix", "Flows",
-                 "Spot purchases", "Unmet demand", "Costs"]
+                 "Spot purchases", "Unmet demand", "Decisions", "Costs"]
 
 
 def plan(*args: str | Path):

@@ -506,7 +506,8 @@ def test_hint_row_deleted_still_validates(tmp_path):
     assert v.ok, [str(p) for p in v.problems]
     counts = {name: len(table) for name, table in v.tables.items()}
     assert counts == {"Periods": 2, "Materials": 2, "Sites": 3, "Supply": 1, "Processes": 1,
-                      "Recipes": 1, "Lanes": 2, "Demand": 2, "SpotMarket": 0}
+                      "Recipes": 1, "Lanes": 2, "Demand": 2, "SpotMarket": 0, "Scenarios": 0,
+                      "Disruptions": 0, "PriceShocks": 0, "Options": 0}
     assert _validate(path).exit_code == EXIT_OK
 
 

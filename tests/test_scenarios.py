@@ -1,0 +1,148 @@
+"""Scenarios, disruptions, price shocks and options on tiny instances worked out by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import solve_plan, write_plan
+from planner.pipeline import check_workbook
+from test_hand_worked import cell_choice
+
+
+def hedge_plan(**option) -> dict:
+    """10 units demanded at M (penalty 100). Own mine A: 10 at 5. Contract B: 10 at 8.
+
+    Scenarios: normal (0.5) and outage (0.5), where A is out.
+    """
+    return {
+        "Periods": [{"Period": "2026"}],
+        "Materials": [{"Material": "Ore", "Unit": "t", "Kind": "ore"}],
+        "Sites": [{"Site": "A", "Kind": "mine", "Country": "China"},
+                  {"Site": "B", "Kind": "mine", "Country": "Australia"},
+                  {"Site": "M", "Kind": "market", "Country": "China"}],
+        "Supply": [{"Site": "A", "Material": "Ore", "Period": "all", "Capacity": 10,
+                    "Unit cost": 5}],
+        "Lanes": [{"Lane": "A-M", "From": "A", "To": "M", "Material": "Ore", "Cost": 0},
+                  {"Lane": "B-M", "From": "B", "To": "M", "Material": "Ore", "Cost": 0}],
+        "Demand": [{"Site": "M", "Material": "Ore", "Period": "2026", "Quantity": 10,
+                    "Penalty": 100}],
+        "Scenarios": [{"Scenario": "normal", "Probability": 0.5},
+                      {"Scenario": "outage", "Probability": 0.5, "Kind": "stress"}],
+        "Disruptions": [{"Scenario": "outage", "Scope": "supply", "Target": "A",
+                         "Availability": 0}],
+        "Options": [{"Option": "contract B", "Kind": "offtake", "Target": "B",
+                     "Material": "Ore", "Capacity": 10, "Unit cost": 8, "Fixed cost": 20,
+                     **option}],
+    }
+
+
+def scenario_costs(run) -> dict[str, float]:
+    costs = run.result.costs
+    return costs.groupby("Scenario")["Discounted cost"].sum().to_dict()
+
+
+def test_contract_hedges_the_mine_outage(tmp_path):
+    """Taken: 20 + 0.5 x (10 x 5) + 0.5 x (10 x 8) = 85. Not taken: 0.5 x 50 + 0.5 x 1,000 = 525.
+
+    So the contract is signed; normal costs 50 (own mine), the outage 80 (contract).
+    """
+    run = solve_plan(tmp_path, hedge_plan())
+    assert run.solved.objective == pytest.approx(85.0)
+    assert run.result.decisions.set_index("Option").loc["contract B", "Taken"] == 1.0
+    assert scenario_costs(run) == pytest.approx({"normal": 50.0, "outage": 80.0})
+
+
+def test_contract_not_worth_its_fee(tmp_path):
+    """A fee of 500: 500 + 65 = 565 > 525, so the outage is left unserved instead."""
+    run = solve_plan(tmp_path, hedge_plan(**{"Fixed cost": 500}))
+    assert run.solved.objective == pytest.approx(525.0)
+    assert run.result.decisions["Taken"].sum() == 0.0
+
+
+def test_take_or_pay_forces_purchases_in_the_normal_scenario(tmp_path):
+    """Take or pay 60%: 6 units from B even when A is up: normal 4 x 5 + 6 x 8 = 68.
+
+    20 + 0.5 x 68 + 0.5 x 80 = 94.
+    """
+    run = solve_plan(tmp_path, hedge_plan(**{"Take or pay": 0.6}))
+    assert run.solved.objective == pytest.approx(94.0)
+    assert scenario_costs(run) == pytest.approx({"normal": 68.0, "outage": 80.0})
+
+
+def test_continuous_option_sized_to_need(tmp_path):
+    """Continuous, capacity 20, fee 40 in full: any share z gives 20 z units for 40 z.
+
+    Outage needs 10 units: z = 0.5 costs 20; 20 + 0.5 x 50 + 0.5 x 80 = 85 again.
+    """
+    run = solve_plan(tmp_path, hedge_plan(**{"Capacity": 20, "Fixed cost": 40,
+                                             "Decision": "continuous"}))
+    assert run.solved.objective == pytest.approx(85.0)
+    decision = run.result.decisions.iloc[0]
+    assert decision["Taken"] == pytest.approx(0.5)
+    assert decision["Capacity added"] == pytest.approx(10.0)
+
+
+def test_export_ban_closes_lanes_leaving_the_country(tmp_path):
+    """Ban Australian ore exports in the outage scenario instead: B's lane is closed, so
+    with A out too, the contract delivers nothing: 20 + 25 + 0.5 x 1,000 > 525; not signed."""
+    plan = hedge_plan()
+    plan["Disruptions"].append({"Scenario": "outage", "Scope": "country",
+                                "Target": "Australia", "Material": "Ore",
+                                "Availability": 0})
+    run = solve_plan(tmp_path, plan)
+    assert run.solved.objective == pytest.approx(525.0)
+    assert run.result.decisions["Taken"].sum() == 0.0
+
+
+def test_one_scenario_of_probability_one_equals_the_deterministic_plan(tmp_path, two_mines):
+    base = solve_plan(tmp_path, two_mines, name="base.xlsx")
+    two_mines["Scenarios"] = [{"Scenario": "only", "Probability": 1.0}]
+    single = solve_plan(tmp_path, two_mines, name="single.xlsx")
+    assert single.solved.objective == pytest.approx(base.solved.objective)
+    assert single.result.sourcing["Quantity"].tolist() == \
+        pytest.approx(base.result.sourcing["Quantity"].tolist())
+
+
+def test_price_shock_shifts_the_mix_in_its_scenario(tmp_path):
+    """LCE at 10 doubles in 'spike': normal 3,200 (40% sodium-ion), spike 3,600 (80%).
+
+    Expected cost 0.5 x 3,200 + 0.5 x 3,600 = 3,400.
+    """
+    plan = cell_choice(lce_price=10)
+    plan["Scenarios"] = [{"Scenario": "normal", "Probability": 0.5},
+                         {"Scenario": "spike", "Probability": 0.5}]
+    plan["PriceShocks"] = [{"Scenario": "spike", "Material": "LCE", "Price multiplier": 2}]
+    run = solve_plan(tmp_path, plan)
+    assert run.solved.objective == pytest.approx(3400.0)
+    mix = run.result.production_mix.set_index(["Scenario", "Cell"])["Share"]
+    assert mix[("normal", "Na-ion cell")] == pytest.approx(0.4)
+    assert mix[("spike", "Na-ion cell")] == pytest.approx(0.8)
+
+
+def test_process_expansion_adds_capacity_from_its_earliest_period(tmp_path):
+    """Expand the LFP line by 20 GWh for 100 (binary): LFP 50 at 60 = 3,000 + 100 = 3,100
+    beats 3,200, so it is taken."""
+    plan = cell_choice(lce_price=10)
+    plan["Options"] = [{"Option": "LFP+20", "Kind": "expansion", "Target": "LFP line",
+                        "Capacity": 20, "Fixed cost": 100}]
+    run = solve_plan(tmp_path, plan)
+    assert run.solved.objective == pytest.approx(3100.0)
+    assert run.result.decisions["Taken"].tolist() == [1.0]
+
+
+@pytest.mark.parametrize("change, cell, words", [
+    (lambda p: p["Scenarios"][0].update(Probability=0.4), "Scenarios!B4", "sum to 0.9"),
+    (lambda p: p["Disruptions"][0].update(Target="Z"), "Disruptions!C3",
+     "not listed on the Sites sheet"),
+    (lambda p: p["Disruptions"][0].update(Scope="country", Target="Chile"), "Disruptions!C3",
+     "not listed on the Sites column Country sheet"),
+    (lambda p: p["Options"][0].update(Material=None), "Options!D3", "names no material"),
+    (lambda p: p["Disruptions"][0].update(**{"First period": "2026", "Last period": "2025"}),
+     "Disruptions!F3", "not listed on the Periods sheet"),
+])
+def test_scenario_sheets_are_validated(tmp_path, change, cell, words):
+    plan = hedge_plan()
+    change(plan)
+    problems = [str(p) for p in check_workbook(write_plan(tmp_path / "p.xlsx", plan)).problems]
+    assert len(problems) == 1 and problems[0].startswith(cell + ":") and words in problems[0], \
+        problems
