@@ -137,7 +137,8 @@ def add_supply(m: pyo.ConcreteModel, data: PlanData) -> None:
     capacity, share = m.net.supply, m.share["supply"]
     m.v_supply = pyo.Var(
         m.supply_keys, domain=pyo.NonNegativeReals,
-        bounds=lambda _, s, t, n, mat: (0.0, capacity[(t, n, mat)] * share.get((s, t, n, mat), 1.0)))
+        bounds=lambda _, s, t, n, mat: (0.0,
+                                        capacity[(t, n, mat)] * share.get((s, t, n, mat), 1.0)))
 
 
 def add_offtake(m: pyo.ConcreteModel, data: PlanData) -> None:

@@ -15,7 +15,7 @@ import openpyxl
 from openpyxl.cell.read_only import EMPTY_CELL
 from openpyxl.utils import get_column_letter
 
-from planner.schema import SETTINGS_COLUMNS, SETTINGS_SHEET, SHEETS
+from planner.schema import SETTINGS_COLUMNS, SETTINGS_SHEET, SHEETS, SHEETS_BY_NAME
 
 MAX_HEADER_COLUMNS = 64
 """Headers are looked for in the first this-many columns of row 1."""
@@ -81,17 +81,11 @@ def _cell_reading(cell, formula: object, ref: str) -> RawCell:
     return RawCell(value, ref)
 
 
-def _expected_columns(sheet_name: str) -> tuple[str, ...]:
+def _expected_columns(sheet_name: str) -> dict[str, str]:
+    """Header -> hint line of the columns the schema expects on ``sheet_name``."""
     if sheet_name == SETTINGS_SHEET:
-        return SETTINGS_COLUMNS
-    return next(tuple(c.name for c in s.columns) for s in SHEETS if s.name == sheet_name)
-
-
-def _hints(sheet_name: str) -> dict[str, str]:
-    for s in SHEETS:
-        if s.name == sheet_name:
-            return {c.name: c.hint for c in s.columns}
-    return {}
+        return dict.fromkeys(SETTINGS_COLUMNS, "")
+    return {c.name: c.hint for c in SHEETS_BY_NAME[sheet_name].columns}
 
 
 def guard_file(path: Path) -> list[str]:
@@ -144,6 +138,8 @@ def read_workbook(path: Path) -> RawWorkbook:
         sheets = {name: _read_sheet(values[name], formulas[name], name)
                   for name in names if name in values.sheetnames}
         return RawWorkbook(path, sheets, list(values.sheetnames), notes)
+    except Exception as exc:  # damaged sheet XML surfaces only while rows stream in
+        raise InputFileError(f"{path}: a damaged sheet cannot be read ({exc})") from exc
     finally:
         values.close()
         formulas.close()
@@ -151,21 +147,20 @@ def read_workbook(path: Path) -> RawWorkbook:
 
 def _read_sheet(values_ws, formulas_ws, name: str) -> RawSheet:
     sheet = RawSheet(name)
-    expected = _expected_columns(name)
+    hints = _expected_columns(name)
     header = next(values_ws.iter_rows(min_row=1, max_row=1, max_col=MAX_HEADER_COLUMNS,
                                       values_only=True), ())
     for j, text in enumerate(header, start=1):
         if text is None or (isinstance(text, str) and not text.strip()):
             continue
         label = str(text).strip()
-        if label in expected and label not in sheet.columns:
+        if label in hints and label not in sheet.columns:
             sheet.columns[label] = j
         else:
             sheet.unknown_headers.append(RawCell(label, f"{get_column_letter(j)}1"))
     if not sheet.columns:
         return sheet
     width = max(sheet.columns.values())
-    hints = _hints(name)
     value_rows = values_ws.iter_rows(min_row=2, max_col=width)
     formula_rows = formulas_ws.iter_rows(min_row=2, max_col=width, values_only=True)
     for i, (cells, forms) in enumerate(zip(value_rows, formula_rows), start=2):
@@ -176,7 +171,8 @@ def _read_sheet(values_ws, formulas_ws, name: str) -> RawSheet:
             formula = forms[j - 1] if j <= len(forms) else None
             row[col] = _cell_reading(cells[j - 1] if j <= len(cells) else EMPTY_CELL, formula,
                                      f"{get_column_letter(j)}{i}")
-        if i == 2 and hints and all(cell.value in (None, hints[c]) for c, cell in row.items()) \
+        if i == 2 and any(hints.values()) \
+                and all(cell.value in (None, hints[c]) for c, cell in row.items()) \
                 and any(cell.value is not None for cell in row.values()):
             sheet.first_data_row = 3
             continue
