@@ -8,7 +8,8 @@ about Excel or pandas.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
 from typing import NewType
 
 PeriodId = NewType("PeriodId", str)
@@ -20,6 +21,7 @@ ScenarioId = NewType("ScenarioId", str)
 OptionId = NewType("OptionId", str)
 
 BASE_SCENARIO = ScenarioId("base")
+MEAN_SCENARIO = ScenarioId("mean value")
 
 
 @dataclass(frozen=True)
@@ -142,8 +144,10 @@ class Option:
 
     ``offtake``: up to ``capacity`` units of ``material`` a period at ``target`` (a site),
     at ``unit_cost``, at least ``take_or_pay`` of it taken. ``expansion``: ``capacity`` more
-    output a period for process ``target``. Either from period ``earliest`` on; binary
-    options are taken whole, continuous ones at any share with the fixed cost in proportion.
+    output a period for process ``target``. ``conversion``: ``capacity`` moved from process
+    ``source`` to process ``target``. ``stock``: ``capacity`` more room in the stock of
+    ``material`` at site ``target``. All from period ``earliest`` on; binary options are
+    taken whole, continuous ones at any share with the fixed cost in proportion.
     """
 
     id: OptionId
@@ -158,6 +162,55 @@ class Option:
     per_period: bool = False
     binary: bool = True
     group: str = ""
+    source: ProcessId | None = None
+
+
+@dataclass(frozen=True)
+class CapacityGroup:
+    """Processes sharing one capacity: ``sum(use * activity) <= capacity`` each period."""
+
+    id: str
+    capacity: float
+    members: tuple[tuple[ProcessId, float], ...]
+
+
+@dataclass(frozen=True)
+class Stock:
+    """A stockpile of ``material`` at ``site``, carried between periods."""
+
+    site: SiteId
+    material: MaterialId
+    maximum: float
+    initial: float = 0.0
+    holding_cost: float = 0.0
+    end_minimum: float = 0.0
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A hard share limit in one period, holding in every scenario.
+
+    ``max country share`` / ``min country share``: of the supply of ``material`` (mined,
+    contracted, made or bought at a site), at most / at least ``share`` from ``countries``.
+    ``max process share``: at most ``share`` of ``process``'s output material from it.
+    """
+
+    id: str
+    kind: str
+    period: PeriodId
+    share: float
+    material: MaterialId | None = None
+    countries: tuple[str, ...] = ()
+    process: ProcessId | None = None
+
+
+@dataclass(frozen=True)
+class Risk:
+    """The objective: ``expected`` cost, or ``cvar``: (1 - weight) E + weight CVaR_level."""
+
+    objective: str = "expected"
+    weight: float = 0.5
+    level: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -178,8 +231,53 @@ class PlanData:
     lane_availability: tuple[Availability, ...] = ()
     spot_shocks: tuple[SpotShock, ...] = ()
     options: tuple[Option, ...] = ()
+    capacity_groups: tuple[CapacityGroup, ...] = ()
+    stocks: tuple[Stock, ...] = ()
+    policies: tuple[Policy, ...] = ()
+    stress_unmet_share: float = 1.0
+    """In stress scenarios, the largest share of a material's demand in a period left unmet."""
+    risk: Risk = Risk()
 
     def __post_init__(self) -> None:
         total = sum(s.probability for s in self.scenarios)
         if abs(total - 1.0) > 1e-9:
             raise ValueError(f"scenario probabilities sum to {total}, not 1")
+
+    def only(self, scenario: ScenarioId) -> PlanData:
+        """The plan for one scenario, certain (probability 1): a wait-and-see problem."""
+        kept = next(s for s in self.scenarios if s.id == scenario)
+        return replace(
+            self, scenarios=(replace(kept, probability=1.0),),
+            supply_availability=_of(self.supply_availability, scenario),
+            process_availability=_of(self.process_availability, scenario),
+            lane_availability=_of(self.lane_availability, scenario),
+            spot_shocks=_of(self.spot_shocks, scenario))
+
+    def mean_value(self) -> PlanData:
+        """The plan for one normal scenario whose availabilities and spot factors are the
+        probability-weighted means over the scenarios (absent ones count as 1)."""
+        p = {s.id: s.probability for s in self.scenarios}
+
+        def mean_availability(rows: tuple[Availability, ...]) -> tuple[Availability, ...]:
+            lost: dict[tuple, float] = defaultdict(float)
+            for a in rows:
+                lost[(a.period, a.target)] += p[a.scenario] * (1.0 - a.share)
+            return tuple(Availability(MEAN_SCENARIO, t, target, 1.0 - x)
+                         for (t, target), x in lost.items())
+
+        moved: dict[tuple, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        for x in self.spot_shocks:
+            f = moved[(x.period, x.site, x.material)]
+            f[0] += p[x.scenario] * (x.price_factor - 1.0)
+            f[1] += p[x.scenario] * (x.quantity_factor - 1.0)
+        return replace(
+            self, scenarios=(Scenario(MEAN_SCENARIO, 1.0),),
+            supply_availability=mean_availability(self.supply_availability),
+            process_availability=mean_availability(self.process_availability),
+            lane_availability=mean_availability(self.lane_availability),
+            spot_shocks=tuple(SpotShock(MEAN_SCENARIO, t, n, m, 1.0 + f[0], 1.0 + f[1])
+                              for (t, n, m), f in moved.items()))
+
+
+def _of(rows: tuple, scenario: ScenarioId) -> tuple:
+    return tuple(r for r in rows if r.scenario == scenario)

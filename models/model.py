@@ -9,7 +9,8 @@ combinations that exist, with the fixed index order
 Notation: scenarios :math:`s` with probability :math:`p_s`, periods :math:`t` with
 discount factor :math:`\\delta_t`, sites :math:`n`, materials :math:`m`, processes
 :math:`k` (site :math:`n_k`, output :math:`o_k`, recipe :math:`a_{km}`), lanes
-:math:`l` (from :math:`n^-_l` to :math:`n^+_l`, carrying :math:`m_l`).
+:math:`l` (from :math:`n^-_l` to :math:`n^+_l`, carrying :math:`m_l`), first-stage
+options :math:`o` with decision :math:`z_o` and capacity :math:`\\bar{O}_o`.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ import pyomo.environ as pyo
 
 from models.data import PlanData
 
-COST_CATEGORIES = ("mining", "processing", "cell making", "transport", "tariffs", "spot",
-                   "unmet demand")
+COST_CATEGORIES = ("mining", "processing", "cell making", "transport", "tariffs",
+                   "stock holding", "spot", "unmet demand")
 """Categories of :attr:`period_cost`; a process's ``stage`` names one of them."""
 
 Node = tuple[str, str, str]
@@ -43,6 +44,8 @@ class Network:
     lanes_out: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
     offtakes: dict[tuple[str, str], list[str]] = field(default_factory=lambda: defaultdict(list))
     """(site, material) -> offtake options delivering there."""
+    stocks: set[tuple[str, str]] = field(default_factory=set)
+    """(site, material) pairs with a stock."""
 
     @classmethod
     def of(cls, data: PlanData) -> Network:
@@ -63,12 +66,13 @@ class Network:
         for o in data.options:
             if o.kind == "offtake":
                 net.offtakes[(o.target, o.material)].append(o.id)
+        net.stocks = {(x.site, x.material) for x in data.stocks}
         return net
 
     def nodes(self, periods: list[str]) -> list[Node]:
         """Every (period, site, material) at which some quantity can appear, in a fixed order."""
         every_period = set(self.produced_by) | set(self.consumed_by) | set(self.lanes_in) \
-            | set(self.lanes_out) | set(self.offtakes)
+            | set(self.lanes_out) | set(self.offtakes) | self.stocks
         found = {(t, n, m) for t in periods for n, m in every_period}
         found |= set(self.supply) | set(self.spot) | set(self.demand)
         order = {t: i for i, t in enumerate(periods)}
@@ -101,7 +105,23 @@ def add_sets(m: pyo.ConcreteModel, data: PlanData) -> None:
     m.flow_keys = [(s, t, lane.id) for s in scenarios for t in periods for lane in data.lanes]
     m.spot_keys = [(s, r.period, r.site, r.material) for s in scenarios for r in data.spot_offers]
     m.demand_keys = [(s, r.period, r.site, r.material) for s in scenarios for r in data.demands]
+    m.stock_keys = [(s, t, x.site, x.material) for s in scenarios for t in periods
+                    for x in data.stocks]
     m.balance_keys = [(s, *node) for s in scenarios for node in m.net.nodes(periods)]
+    m.options_on = defaultdict(list)
+    """(kind, target[, material]) -> options of that kind acting on it; conversions are also
+    listed under ("conversion from", source)."""
+    for o in data.options:
+        m.options_on[(o.kind, o.target, o.material) if o.kind == "stock"
+                     else (o.kind, o.target)].append(o)
+        if o.kind == "conversion":
+            m.options_on[("conversion from", o.source)].append(o)
+
+
+def _added(m: pyo.ConcreteModel, key: tuple, t: str, sign: float = 1.0):
+    """Capacity the options listed under ``key`` add in period ``t``: sum of O_o z_o."""
+    return sum(sign * o.capacity * m.v_option[o.id] for o in m.options_on.get(key, ())
+               if t in m.option_periods[o.id])
 
 
 def _scaled(capacity: float | None, share: float) -> float | None:
@@ -166,30 +186,45 @@ def add_offtake(m: pyo.ConcreteModel, data: PlanData) -> None:
 
 
 def add_processes(m: pyo.ConcreteModel, data: PlanData) -> None:
-    """Process activity (units of output) within capacity, plus expansions taken, times
-    availability, for every process :math:`k`.
+    """Process activity (units of output) within capacity times availability, for every
+    process :math:`k`; expansions :math:`E_k` and conversions into :math:`k`
+    (:math:`V^+_k`) add capacity, conversions out of :math:`k` (:math:`V^-_k`) remove it,
+    each from its earliest period :math:`t_o` on.
 
     .. math:: 0 \\le y_{s,t,k} \\le \\alpha_{s,t,k}\\,
-              \\bigl(\\bar{Y}_k + \\sum_{o \\in E_k,\\, t \\ge t_o} \\bar{O}_o z_o\\bigr)
+              \\bigl(\\bar{Y}_k + \\sum_{o \\in E_k \\cup V^+_k,\\, t \\ge t_o} \\bar{O}_o z_o
+              - \\sum_{o \\in V^-_k,\\, t \\ge t_o} \\bar{O}_o z_o\\bigr)
 
-    A bound where no expansion :math:`E_k` applies, a constraint where one does. Inputs are
-    consumed by recipe in :func:`add_balance`: :math:`a_{km}\\,y_{s,t,k}`.
+    A bound where no option applies, a constraint where one does. Inputs are consumed by
+    recipe in :func:`add_balance`: :math:`a_{km}\\,y_{s,t,k}`.
     """
     capacity = {k.id: k.capacity for k in data.processes}
     share = m.share["process"]
-    expansions: dict[str, list] = defaultdict(list)
-    for o in data.options:
-        if o.kind == "expansion":
-            expansions[o.target].append(o)
+    keys = {k.id: [("expansion", k.id), ("conversion", k.id), ("conversion from", k.id)]
+            for k in data.processes}
+    optional = {k for k, ks in keys.items() if any(m.options_on.get(x) for x in ks)}
     m.v_activity = pyo.Var(
         m.activity_keys, domain=pyo.NonNegativeReals,
-        bounds=lambda _, s, t, k: (0.0, None if expansions[k] else
+        bounds=lambda _, s, t, k: (0.0, None if k in optional else
                                    capacity[k] * share.get((s, t, k), 1.0)))
     m.c_process_capacity = pyo.Constraint(
-        [key for key in m.activity_keys if expansions[key[2]]],
+        [key for key in m.activity_keys if key[2] in optional],
         rule=lambda _, s, t, k: m.v_activity[s, t, k] <= share.get((s, t, k), 1.0) * (
-            capacity[k] + sum(o.capacity * m.v_option[o.id] for o in expansions[k]
-                              if t in m.option_periods[o.id])))
+            capacity[k] + _added(m, ("expansion", k), t) + _added(m, ("conversion", k), t)
+            + _added(m, ("conversion from", k), t, -1.0)))
+
+
+def add_capacity_groups(m: pyo.ConcreteModel, data: PlanData) -> None:
+    """Processes of a capacity group :math:`G` share its capacity :math:`\\bar{G}`, each
+    unit of output of :math:`k` using :math:`u_{Gk}` of it.
+
+    .. math:: \\sum_{k \\in G} u_{Gk}\\, y_{s,t,k} \\le \\bar{G}
+    """
+    group = {g.id: g for g in data.capacity_groups}
+    m.c_capacity_group = pyo.Constraint(
+        [(s, t, g) for s in m.scenarios for t in m.periods for g in group],
+        rule=lambda _, s, t, g: sum(use * m.v_activity[s, t, k] for k, use in group[g].members)
+        <= group[g].capacity)
 
 
 def add_lanes(m: pyo.ConcreteModel, data: PlanData) -> None:
@@ -223,7 +258,8 @@ def add_option_links(m: pyo.ConcreteModel, data: PlanData) -> None:
     """
     net, option = m.net, {o.id: o for o in data.options}
     lane = {x.id: x for x in data.lanes}
-    supplied = {(n, mat) for _, n, mat in net.supply} | {(n, mat) for _, n, mat in net.spot}
+    supplied = {(n, mat) for _, n, mat in net.supply} | {(n, mat) for _, n, mat in net.spot} \
+        | net.stocks
     only_offtake = [(n, mat) for (n, mat) in net.offtakes
                     if (n, mat) not in supplied and not net.produced_by.get((n, mat))
                     and not net.lanes_in.get((n, mat))]
@@ -276,6 +312,32 @@ def add_demand(m: pyo.ConcreteModel, data: PlanData) -> None:
         bounds=lambda _, s, t, n, mat: (0.0, quantity[(t, n, mat)]))
 
 
+def add_stocks(m: pyo.ConcreteModel, data: PlanData) -> None:
+    """Stock :math:`I` of material :math:`m` at site :math:`n` at the end of each period,
+    within its maximum plus the stock options :math:`K_{n,m}` taken, and at least the end
+    minimum after the last period :math:`T`; it enters the balance in :func:`add_balance`.
+
+    .. math:: 0 \\le I_{s,t,n,m} \\le \\bar{I}_{n,m}
+              + \\sum_{o \\in K_{n,m},\\, t \\ge t_o} \\bar{O}_o z_o, \\qquad
+              I_{s,T,n,m} \\ge \\underline{I}_{n,m}
+    """
+    stock = {(x.site, x.material): x for x in data.stocks}
+    optional = {pair for pair in stock if m.options_on.get(("stock", *pair))}
+    m.stock = stock
+    m.v_stock = pyo.Var(
+        m.stock_keys, domain=pyo.NonNegativeReals,
+        bounds=lambda _, s, t, n, mat: (0.0, None if (n, mat) in optional
+                                        else stock[(n, mat)].maximum))
+    m.c_stock_capacity = pyo.Constraint(
+        [key for key in m.stock_keys if key[2:] in optional],
+        rule=lambda _, s, t, n, mat: m.v_stock[s, t, n, mat]
+        <= stock[(n, mat)].maximum + _added(m, ("stock", n, mat), t))
+    last = m.periods.last()
+    m.c_stock_end = pyo.Constraint(
+        [key for key in m.stock_keys if key[1] == last and stock[key[2:]].end_minimum > 0],
+        rule=lambda _, s, t, n, mat: m.v_stock[s, t, n, mat] >= stock[(n, mat)].end_minimum)
+
+
 def add_balance(m: pyo.ConcreteModel, data: PlanData) -> None:
     """Material balance at every scenario, period, site and material that has any term.
 
@@ -284,8 +346,10 @@ def add_balance(m: pyo.ConcreteModel, data: PlanData) -> None:
         + \\sum_{l: n^+_l = n, m_l = m} f_{s,t,l}
         = \\sum_{k: n_k = n} a_{km}\\, y_{s,t,k} + \\sum_{l: n^-_l = n, m_l = m} f_{s,t,l}
         + (D_{t,n,m} - u_{s,t,n,m})
+        + I_{s,t,n,m} - I_{s,t-1,n,m}
 
-    Terms that do not exist at a node are left out.
+    with the offtakes delivering at :math:`(n, m)` counted as supply and
+    :math:`I_{s,0,n,m}` the initial stock. Terms that do not exist at a node are left out.
     """
     net = m.net
 
@@ -303,9 +367,79 @@ def add_balance(m: pyo.ConcreteModel, data: PlanData) -> None:
             inflow += m.v_spot[s, t, n, mat]
         if node in net.demand:
             outflow += net.demand[node] - m.v_unmet[s, t, n, mat]
+        if (n, mat) in net.stocks:
+            before = m.periods.prev(t) if t != m.periods.first() else None
+            inflow += m.v_stock[s, before, n, mat] if before else m.stock[(n, mat)].initial
+            outflow += m.v_stock[s, t, n, mat]
         return inflow == outflow
 
     m.c_balance = pyo.Constraint(m.balance_keys, rule=rule)
+
+
+def add_policies(m: pyo.ConcreteModel, data: PlanData) -> None:
+    """Share limits of the Policies sheet, in every scenario.
+
+    The supply :math:`Q_{s,t,c,m}` of material :math:`m` from country :math:`c` is what is
+    mined, contracted, made or bought on the spot market at sites in :math:`c`. For a
+    policy with countries :math:`C` and share :math:`\\sigma`:
+
+    .. math:: \\sum_{c \\in C} Q_{s,t,c,m} \\le \\sigma \\sum_c Q_{s,t,c,m}
+              \\text{ (max country share)}, \\qquad
+              \\sum_{c \\in C} Q_{s,t,c,m} \\ge \\sigma \\sum_c Q_{s,t,c,m}
+              \\text{ (min country share)}
+
+    and for a process :math:`k` (max process share):
+    :math:`y_{s,t,k} \\le \\sigma \\sum_{k': o_{k'} = o_k} y_{s,t,k'}`.
+    """
+    country = {x.id: x.country for x in data.sites}
+    option = {o.id: o for o in data.options}
+    process = {k.id: k for k in data.processes}
+
+    def entering(s, t, mat) -> list[tuple[str, object]]:
+        """(country, quantity) of every way ``mat`` enters the network in ``t``."""
+        out = [(country[n], m.v_supply[s, t, n, mat])
+               for tt, n, x in m.net.supply if (tt, x) == (t, mat)]
+        out += [(country[option[o].target], m.v_offtake[s, t, o])
+                for ss, tt, o in m.offtake_keys
+                if (ss, tt) == (s, t) and option[o].material == mat]
+        out += [(country[k.site], m.v_activity[s, t, k.id])
+                for k in data.processes if k.output == mat]
+        out += [(country[n], m.v_spot[s, t, n, mat])
+                for tt, n, x in m.net.spot if (tt, x) == (t, mat)]
+        return out
+
+    def rule(_, s, policy, period):
+        p = policies[(policy, period)]
+        if p.kind == "max process share":
+            output = process[p.process].output
+            return m.v_activity[s, p.period, p.process] <= p.share * sum(
+                m.v_activity[s, p.period, k.id] for k in data.processes if k.output == output)
+        terms = entering(s, p.period, p.material)
+        listed = sum(q for c, q in terms if c in p.countries)
+        total = sum(q for _, q in terms)
+        if p.kind == "max country share":
+            return listed <= p.share * total
+        return listed >= p.share * total
+
+    policies = {(p.id, p.period): p for p in data.policies}
+    m.c_policy = pyo.Constraint([(s, *key) for s in m.scenarios for key in policies], rule=rule)
+
+
+def add_stress_caps(m: pyo.ConcreteModel, data: PlanData) -> None:
+    """In stress scenarios, at most a share :math:`\\rho` of each material's demand in each
+    period goes unmet (no constraint when :math:`\\rho = 1`).
+
+    .. math:: \\sum_n u_{s,t,n,m} \\le \\rho \\sum_n D_{t,n,m}
+    """
+    stressed = [s.id for s in data.scenarios if s.kind == "stress"]
+    rho = data.stress_unmet_share
+    by_material: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for t, n, mat in m.net.demand:
+        by_material[(t, mat)].append(n)
+    keys = [(s, t, mat) for s in stressed for (t, mat) in by_material] if rho < 1 else []
+    m.c_stress_cap = pyo.Constraint(keys, rule=lambda _, s, t, mat: sum(
+        m.v_unmet[s, t, n, mat] for n in by_material[(t, mat)])
+        <= rho * sum(m.net.demand[(t, n, mat)] for n in by_material[(t, mat)]))
 
 
 def add_costs(m: pyo.ConcreteModel, data: PlanData) -> None:
@@ -313,12 +447,23 @@ def add_costs(m: pyo.ConcreteModel, data: PlanData) -> None:
 
     .. math::
         C_{s,t} = \\sum_{n,m} c^{supply}_{t,n,m} x^{supply}_{s,t,n,m}
-        + \\sum_k c_k y_{s,t,k} + \\sum_l (c_l + \\tau_l) f_{s,t,l}
-        + \\sum_{n,m} \\pi_{t,n,m} b_{s,t,n,m} + \\sum_{n,m} P_{t,n,m} u_{s,t,n,m}
+        + \\sum_o c_o x^{offtake}_{s,t,o} + \\sum_k c_k y_{s,t,k}
+        + \\sum_l (c_l + \\tau_l) f_{s,t,l} + \\sum_{n,m} h_{n,m} I_{s,t,n,m}
+        + \\sum_{n,m} \\pi_{s,t,n,m} b_{s,t,n,m} + \\sum_{n,m} P_{t,n,m} u_{s,t,n,m}
 
     .. math::
         \\text{scenario\\_cost}_s = \\sum_t \\delta_t C_{s,t}, \\qquad
-        \\min\\; \\text{first\\_stage\\_cost} + \\sum_s p_s\\, \\text{scenario\\_cost}_s
+        \\text{first\\_stage\\_cost} = \\sum_o w_o F_o z_o, \\qquad
+        \\text{total}_s = \\text{first\\_stage\\_cost} + \\text{scenario\\_cost}_s
+
+    where :math:`w_o` discounts option :math:`o`'s fixed cost :math:`F_o`
+    (:func:`_option_cost_weight`). The objective is the expected cost
+    :math:`E = \\sum_s p_s \\text{total}_s`, or with ``Risk.objective == "cvar"``
+    (Rockafellar-Uryasev, weight :math:`\\lambda`, level :math:`\\alpha`):
+
+    .. math::
+        \\min\\; (1 - \\lambda) E + \\lambda \\Bigl(\\eta + \\frac{1}{1 - \\alpha}
+        \\sum_s p_s e_s\\Bigr), \\qquad e_s \\ge \\text{total}_s - \\eta, \\quad e_s \\ge 0
 
     ``period_cost[s, t, category]`` splits :math:`C_{s,t}` by :data:`COST_CATEGORIES`.
     """
@@ -336,6 +481,9 @@ def add_costs(m: pyo.ConcreteModel, data: PlanData) -> None:
     option = {o.id: o for o in data.options}
     for s, t, o in m.offtake_keys:
         terms[(s, t, "mining")].append(option[o].unit_cost * m.v_offtake[s, t, o])
+    for s, t, n, mat in m.stock_keys:
+        terms[(s, t, "stock holding")].append(
+            m.stock[(n, mat)].holding_cost * m.v_stock[s, t, n, mat])
     for s, t, n, mat in m.spot_keys:
         shock = m.spot_factor.get((s, t, n, mat))
         price = m.net.spot[(t, n, mat)] * (shock.price_factor if shock else 1.0)
@@ -354,9 +502,22 @@ def add_costs(m: pyo.ConcreteModel, data: PlanData) -> None:
     m.first_stage_cost = pyo.Expression(
         expr=sum(o.fixed_cost * m.option_cost_weight[o.id] * m.v_option[o.id]
                  for o in data.options))
-    m.objective = pyo.Objective(
-        expr=m.first_stage_cost + sum(m.probability[s] * m.scenario_cost[s] for s in m.scenarios),
-        sense=pyo.minimize)
+    m.total_cost = pyo.Expression(m.scenarios,
+                                  rule=lambda _, s: m.first_stage_cost + m.scenario_cost[s])
+    m.expected_cost = pyo.Expression(
+        expr=sum(m.probability[s] * m.total_cost[s] for s in m.scenarios))
+    risk = data.risk
+    if risk.objective == "cvar":
+        m.v_var = pyo.Var(domain=pyo.Reals)
+        m.v_excess = pyo.Var(m.scenarios, domain=pyo.NonNegativeReals)
+        m.c_cvar = pyo.Constraint(
+            m.scenarios, rule=lambda _, s: m.v_excess[s] >= m.total_cost[s] - m.v_var)
+        m.cvar = pyo.Expression(expr=m.v_var + sum(
+            m.probability[s] * m.v_excess[s] for s in m.scenarios) / (1.0 - risk.level))
+        objective = (1.0 - risk.weight) * m.expected_cost + risk.weight * m.cvar
+    else:
+        objective = m.expected_cost
+    m.objective = pyo.Objective(expr=objective, sense=pyo.minimize)
 
 
 def _option_cost_weight(option, m: pyo.ConcreteModel) -> float:
@@ -368,8 +529,9 @@ def _option_cost_weight(option, m: pyo.ConcreteModel) -> float:
     return m.discount[periods[0]]
 
 
-FAMILIES = (add_sets, add_options, add_supply, add_offtake, add_processes, add_lanes,
-            add_option_links, add_spot, add_demand, add_balance, add_costs)
+FAMILIES = (add_sets, add_options, add_supply, add_offtake, add_processes, add_capacity_groups,
+            add_lanes, add_option_links, add_spot, add_demand, add_stocks, add_balance,
+            add_policies, add_stress_caps, add_costs)
 
 
 def build_model(data: PlanData) -> pyo.ConcreteModel:

@@ -153,7 +153,7 @@ def solve(term: Terminal, path: Path, output: Path, time_limit: float | None,
     solved, currency = run.solved, str(run.validation.settings["Currency"])
     try:
         with term.phase(f"Writing {output.name}"):
-            write_report(output, solved, run.result, RunInfo(path, currency))
+            write_report(output, solved, run.result, RunInfo(path, currency), run.information)
     except OutputError as exc:
         term.fail(str(exc), EXIT_FILE)
     colour = "green" if solved.status is Status.OPTIMAL else "yellow"

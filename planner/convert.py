@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 from models.data import (
-    BASE_SCENARIO, Availability, Demand, Lane, LaneId, Material, MaterialId, Option, OptionId,
-    Period, PeriodId, PlanData, Process, ProcessId, Scenario, ScenarioId, Site, SiteId,
-    SpotOffer, SpotShock, Supply,
+    BASE_SCENARIO, Availability, CapacityGroup, Demand, Lane, LaneId, Material, MaterialId,
+    Option, OptionId, Period, PeriodId, PlanData, Policy, Process, ProcessId, Risk, Scenario,
+    ScenarioId, Site, SiteId, SpotOffer, SpotShock, Stock, Supply,
 )
 from planner.schema import ALL_PERIODS
-from planner.validate import Row, Validation
+from planner.validate import Row, Validation, countries
 
 CELL_MAKING_KINDS = ("cell", "product")
 """Processes whose output is of these kinds report their cost as cell making."""
@@ -95,6 +95,15 @@ def spot_shocks(v: Validation, offers: list[Row], periods: list[str]) -> tuple[S
                  for (s, t, n, m), (p, q) in factors.items())
 
 
+def capacity_groups(rows: list[Row]) -> tuple[CapacityGroup, ...]:
+    members: dict[str, list[tuple[ProcessId, float]]] = defaultdict(list)
+    capacity: dict[str, float] = {}
+    for r in rows:
+        members[r["group"]].append((ProcessId(r["process"]), r["use"]))
+        capacity.setdefault(r["group"], r["capacity"])
+    return tuple(CapacityGroup(g, capacity[g], tuple(ms)) for g, ms in members.items())
+
+
 def to_plan_data(v: Validation) -> PlanData:
     """The typed plan of a workbook that passed validation."""
     t, settings = v.tables, v.settings
@@ -140,6 +149,15 @@ def to_plan_data(v: Validation) -> PlanData:
                    r["fixed_cost"], PeriodId(r["earliest_period"] or periods[0]),
                    r["material"], r["unit_cost"], r["take_or_pay"],
                    r["cost_basis"] == "per period", r["decision"] == "binary",
-                   r["exclusive_group"])
+                   r["exclusive_group"], r["from_process"])
             for r in t["Options"]),
+        capacity_groups=capacity_groups(t["CapacityGroups"]),
+        stocks=tuple(Stock(r["site"], r["material"], r["maximum"], r["initial_level"],
+                           r["holding_cost"], r["end_minimum"]) for r in t["Stocks"]),
+        policies=tuple(Policy(r["policy"], r["kind"], r["period"], r["share"], r["material"],
+                              countries(r["countries"]), r["process"])
+                       for r in per_period(t["Policies"], periods, ("policy",))),
+        stress_unmet_share=float(settings["Stress unmet share"]),
+        risk=Risk(str(settings["Objective"]), float(settings["Risk weight"]),
+                  float(settings["CVaR level"])),
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from models.data import PlanData
 from models.model import build_model
+from planner.analysis import ValueOfInformation, value_of_information
 from planner.convert import to_plan_data
 from planner.results import PlanResult, extract
 from planner.solve import SolveResult, solve
@@ -30,6 +31,8 @@ class Run:
     data: PlanData | None = None
     solved: SolveResult | None = None
     result: PlanResult | None = None
+    information: ValueOfInformation | None = None
+    """WS, EEV, EVPI and VSS, for a plan with more than one scenario."""
 
 
 def _quiet(_: str) -> AbstractContextManager:
@@ -52,11 +55,16 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
     with phase("Building the model"):
         data = to_plan_data(v)
         model = build_model(data)
+    limit = float(v.settings["Time limit"]) if time_limit is None else time_limit
+    gap = float(v.settings["MIP gap"]) if mip_gap is None else mip_gap
     with phase("Solving with HiGHS"):
-        solved = solve(model,
-                       time_limit=float(v.settings["Time limit"]) if time_limit is None
-                       else time_limit,
-                       mip_gap=float(v.settings["MIP gap"]) if mip_gap is None else mip_gap,
-                       on_log_line=on_log_line)
-    result = extract(model, data) if solved.status.has_plan else None
-    return Run(v, data, solved, result)
+        solved = solve(model, time_limit=limit, mip_gap=gap, on_log_line=on_log_line)
+    if not solved.status.has_plan:
+        return Run(v, data, solved)
+    result = extract(model, data)
+    information = None
+    if len(data.scenarios) > 1:
+        information = value_of_information(
+            data, solved.objective,
+            lambda extra: solve(extra, time_limit=limit, mip_gap=gap), phase)
+    return Run(v, data, solved, result, information)

@@ -13,7 +13,10 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from planner.results import PlanResult, demand_by_material
+from planner.analysis import Measure, ValueOfInformation, describe_objective, risk_measures
+from planner.results import (
+    PlanResult, demand_by_material, scenario_summary, sourcing_shift, unmet_by_material,
+)
 from planner.solve import SolveResult
 from planner.xlsx import TITLE_FONT, atomic_save, set_value, write_table
 
@@ -25,13 +28,17 @@ FORMATS = {
     "Penalty cost": MONEY, "Unit cost": QUANTITY, "Variable cost": QUANTITY, "Price": QUANTITY,
     "Penalty": QUANTITY, "Utilisation": SHARE, "Country share": SHARE, "Share": SHARE,
     "Family share": SHARE, "Served share": SHARE, "Discount factor": "0.0000",
-    "Taken": SHARE, "Capacity added": QUANTITY, "Fixed cost": MONEY,
+    "Taken": SHARE, "Capacity added": QUANTITY, "Fixed cost": MONEY, "Probability": SHARE,
+    "Total cost": MONEY, "Commitments": MONEY, "Recourse cost": MONEY, "Spot spend": MONEY,
+    "Unmet demand cost": MONEY, "Largest unmet share": SHARE, "Unmet share": SHARE,
+    "Change": QUANTITY, "Value": MONEY, "Level": QUANTITY, "Holding cost": QUANTITY,
 }
 
 SHEETS = (
-    ("Sourcing", "sourcing"), ("Processing", "processing"), ("Production mix", "production_mix"),
-    ("Flows", "flows"), ("Spot purchases", "spot"), ("Unmet demand", "demand"),
-    ("Decisions", "decisions"), ("Costs", "costs"),
+    ("Decisions", "decisions"), ("Sourcing", "sourcing"), ("Processing", "processing"), ("Production mix", "production_mix"),
+    ("Flows", "flows"), ("Spot purchases", "spot"), ("Stocks", "stocks"),
+    ("Unmet demand", "demand"),
+    ("Costs", "costs"),
 )
 """Result sheets after the Summary: (sheet name, :class:`PlanResult` field)."""
 
@@ -63,6 +70,50 @@ def write_frame(ws: Worksheet, frame: pd.DataFrame, start_row: int = 1) -> int:
     return write_table(ws, list(frame.columns), _cells(frame), start_row, FORMATS)
 
 
+def _titled(ws: Worksheet, title: str, frame: pd.DataFrame, row: int) -> int:
+    """A bold title line, then ``frame`` beneath it; returns the row after the table."""
+    set_value(ws.cell(row=row, column=1), title)
+    ws.cell(row=row, column=1).font = TITLE_FONT
+    return write_frame(ws, frame, row + 1) + 1
+
+
+def _scenarios(ws: Worksheet, result: PlanResult) -> None:
+    reference = result.scenarios["Scenario"].iloc[0]
+    row = _titled(ws, "Scenarios (costs discounted; shares over all periods)",
+                  scenario_summary(result), 1)
+    row = _titled(ws, "Unmet demand by material", unmet_by_material(result), row)
+    shift = sourcing_shift(result)
+    _titled(ws, f"Sourcing against scenario {reference} (quantities over all periods)"
+            + ("" if len(shift) else ": no source delivers differently"), shift, row)
+    ws.freeze_panes = None
+
+
+def _measures(measures: list[Measure]) -> pd.DataFrame:
+    return pd.DataFrame([(x.name, x.value if x.value is None or math.isfinite(x.value)
+                          else "infinite", x.how) for x in measures],
+                        columns=["Measure", "Value", "How it is computed"])
+
+
+def _risk(ws: Worksheet, result: PlanResult, information: ValueOfInformation | None) -> None:
+    row = _titled(ws, "Risk of the plan's total cost (commitments plus recourse, discounted)",
+                  _measures(risk_measures(result.risk, result.scenarios)), 1)
+    if information is None:
+        set_value(ws.cell(row=row, column=1),
+                  "Value of information: not computed, the plan has one scenario "
+                  "(EVPI and VSS are 0)")
+    else:
+        row = _titled(ws, "Value of information and of the stochastic solution",
+                      _measures(information.measures), row)
+        solves = pd.DataFrame(
+            [(name, s.status.label, s.objective, round(s.seconds, 3))
+             for name, s in information.solves],
+            columns=["Extra solve", "Status", "Objective", "Seconds"])
+        _titled(ws, "Extra solves", solves, row)
+    ws.freeze_panes = None
+    for letter, width in zip("ABC", (32, 20, 90)):
+        ws.column_dimensions[letter].width = width
+
+
 def _summary(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run: RunInfo) -> None:
     set_value(ws["A1"], "battery-planner result")
     ws["A1"].font = TITLE_FONT
@@ -72,6 +123,7 @@ def _summary(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run:
         (f"Expected total cost (discounted, {run.currency})", solved.objective, MONEY),
         ("Best bound", solved.bound, MONEY),
         ("Gap", solved.gap, "0.00%"),
+        ("Objective", describe_objective(result.risk) if result else "", None),
         ("Solve time (s)", round(solved.seconds, 3), None),
         ("Solver", solved.solver, None),
         ("Tool", f"battery-planner {version('battery-planner')}", None),
@@ -101,16 +153,19 @@ def _summary(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run:
         ws.column_dimensions[letter].width = width
 
 
-def build_report(solved: SolveResult, result: PlanResult | None, run: RunInfo) -> Workbook:
+def build_report(solved: SolveResult, result: PlanResult | None, run: RunInfo,
+                 information: ValueOfInformation | None = None) -> Workbook:
     wb = Workbook()
     wb.active.title = "Summary"
     _summary(wb.active, solved, result, run)
     if result is not None:
         for name, attribute in SHEETS:
             write_frame(wb.create_sheet(name), getattr(result, attribute))
+        _scenarios(wb.create_sheet("Scenarios", 2), result)
+        _risk(wb.create_sheet("Risk", 3), result, information)
     return wb
 
 
 def write_report(path: Path, solved: SolveResult, result: PlanResult | None,
-                 run: RunInfo) -> None:
-    atomic_save(build_report(solved, result, run), path)
+                 run: RunInfo, information: ValueOfInformation | None = None) -> None:
+    atomic_save(build_report(solved, result, run, information), path)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pyomo.environ as pyo
 
-from models.data import PlanData
+from models.data import PlanData, Risk
 from models.model import COST_CATEGORIES
 
 ZERO = 1e-7
@@ -41,7 +41,11 @@ class PlanResult:
     flows: pd.DataFrame
     spot: pd.DataFrame
     demand: pd.DataFrame
+    stocks: pd.DataFrame
     decisions: pd.DataFrame
+    scenarios: pd.DataFrame
+    """Per scenario: probability, total cost as the model computed it, and its parts."""
+    risk: Risk
 
     def cost_by_category(self) -> pd.DataFrame:
         """Expected cost per category, discounted and not, over all periods."""
@@ -130,6 +134,18 @@ def extract(m: pyo.ConcreteModel, data: PlanData) -> PlanResult:
         "Penalty", "Penalty cost"])
 
     rows = []
+    for s, t, n, mat in m.stock_keys:
+        x, level = m.stock[(n, mat)], _value(m.v_stock[s, t, n, mat])
+        room = x.maximum + sum(o.capacity * _value(m.v_option[o.id])
+                               for o in m.options_on.get(("stock", n, mat), ())
+                               if t in m.option_periods[o.id])
+        rows.append((s, t, n, mat, level, materials[mat].unit, room, _utilisation(level, room),
+                     x.holding_cost, level * x.holding_cost))
+    stocks = pd.DataFrame(rows, columns=[
+        "Scenario", "Period", "Site", "Material", "Level", "Unit", "Maximum", "Utilisation",
+        "Holding cost", "Cost"])
+
+    rows = []
     for o in data.options:
         taken = _value(m.v_option[o.id])
         periods = len(m.option_periods[o.id]) if o.per_period else 1
@@ -141,8 +157,15 @@ def extract(m: pyo.ConcreteModel, data: PlanData) -> PlanResult:
         "Option", "Kind", "Target", "Material", "Earliest period", "Decision", "Taken",
         "Capacity added", "Fixed cost", "Discounted cost"])
 
-    return PlanResult(costs, sourcing, processing, _production_mix(processing, materials),
-                      flows, spot, demand, decisions)
+    mix = _production_mix(processing, materials)
+    kind = {s.id: s.kind for s in data.scenarios}
+    scenarios = pd.DataFrame(
+        [(s, kind[s], probability[s], _value(m.total_cost[s]), _value(m.first_stage_cost),
+          _value(m.scenario_cost[s])) for s in m.scenarios],
+        columns=["Scenario", "Kind", "Probability", "Total cost", "Commitments",
+                 "Recourse cost"])
+    return PlanResult(costs, sourcing, processing, mix, flows, spot, demand, stocks,
+                      decisions, scenarios, data.risk)
 
 
 def _country_share(sourcing: pd.DataFrame) -> pd.Series:
@@ -170,7 +193,6 @@ def _production_mix(processing: pd.DataFrame, materials: dict) -> pd.DataFrame:
     return out
 
 
-
 def demand_by_material(result: PlanResult) -> pd.DataFrame:
     """Expected demand, served and unmet per material (quantities in its own unit)."""
     p = result.costs.drop_duplicates("Scenario").set_index("Scenario")["Probability"]
@@ -180,3 +202,47 @@ def demand_by_material(result: PlanResult) -> pd.DataFrame:
     out = table.groupby(["Material", "Unit"], sort=False, as_index=False).sum()
     out["Served share"] = (out["Served"] / out["Demand"].where(out["Demand"] > ZERO)).astype(float)
     return out
+
+
+def scenario_summary(result: PlanResult) -> pd.DataFrame:
+    """One row per scenario: its costs (discounted), spot spend, unmet demand, the largest
+    share of a material's demand left unmet in a period, and each cell family's share of
+    the cell output over all periods."""
+    costs = result.costs.pivot_table(index="Scenario", columns="Category",
+                                     values="Discounted cost", aggfunc="sum", sort=False)
+    out = result.scenarios.set_index("Scenario")
+    out["Spot spend"] = costs["spot"]
+    out["Unmet demand cost"] = costs["unmet demand"]
+    short = result.demand.groupby(["Scenario", "Period", "Material"])[["Demand", "Unmet"]].sum()
+    out["Largest unmet share"] = (short["Unmet"] / short["Demand"].where(short["Demand"] > ZERO)
+                                  ).groupby("Scenario").max().fillna(0.0)
+    mix = result.production_mix
+    if not mix.empty:
+        family = mix.pivot_table(index="Scenario", columns="Family", values="Output",
+                                 aggfunc="sum", sort=False).fillna(0.0)
+        total = family.sum(axis=1)
+        for name in family.columns:
+            out[f"{name} share"] = (family[name] / total.where(total > ZERO)).astype(float)
+    return out.reset_index()
+
+
+def unmet_by_material(result: PlanResult) -> pd.DataFrame:
+    """Per scenario and material: demand, unmet quantity and its share, over all periods."""
+    out = result.demand.groupby(["Scenario", "Material", "Unit"], sort=False, as_index=False)[
+        ["Demand", "Unmet"]].sum()
+    out["Unmet share"] = (out["Unmet"] / out["Demand"].where(out["Demand"] > ZERO)).astype(float)
+    return out
+
+
+def sourcing_shift(result: PlanResult) -> pd.DataFrame:
+    """How much each source delivered over all periods in each scenario against the
+    reference scenario (the first), where the two differ."""
+    keys = ["Material", "Unit", "Country", "Site"]
+    total = result.sourcing.groupby(["Scenario", *keys], sort=False, as_index=False)[
+        "Quantity"].sum()
+    reference = result.scenarios["Scenario"].iloc[0]
+    base = total[total["Scenario"] == reference].drop(columns="Scenario").rename(
+        columns={"Quantity": f"Quantity in {reference}"})
+    out = total[total["Scenario"] != reference].merge(base, on=keys, how="left")
+    out["Change"] = out["Quantity"] - out[f"Quantity in {reference}"]
+    return out[out["Change"].abs() > ZERO].reset_index(drop=True)

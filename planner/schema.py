@@ -125,6 +125,7 @@ def _number(name: str, description: str, unit: str, **kw) -> Column:
 
 MATERIAL_KINDS = ("ore", "concentrate", "chemical", "cell", "product")
 SITE_KINDS = ("mine", "refinery", "cell plant", "market", "hub")
+OBJECTIVES = ("expected", "cvar")
 
 SETTINGS = (
     Setting("Currency", Kind.TEXT, "USD", "Currency of every cost and price in the workbook."),
@@ -134,6 +135,19 @@ SETTINGS = (
     Setting("Unmet demand penalty", Kind.NUMBER, 100_000.0,
             "Cost of each unit of demand not served, where a Demand row gives no penalty of its own.",
             "currency per unit", 0.0),
+    Setting("Objective", Kind.TEXT, "expected",
+            "What the plan minimises: the expected cost, or (1 - Risk weight) times the "
+            "expected cost plus Risk weight times the CVaR (the mean cost of the worst "
+            "1 - CVaR level of probability).", allowed=OBJECTIVES),
+    Setting("Risk weight", Kind.NUMBER, 0.5,
+            "Objective cvar: weight lambda of the CVaR against the expected cost.",
+            "fraction", 0.0, 1.0),
+    Setting("CVaR level", Kind.NUMBER, 0.9,
+            "Objective cvar: the level alpha; the CVaR is the mean cost of the worst 1 - alpha "
+            "of probability.", "fraction", 0.0, 0.999),
+    Setting("Stress unmet share", Kind.NUMBER, 1.0,
+            "In stress scenarios, the largest share of a material's demand in a period that "
+            "may go unmet (1 = no cap).", "fraction", 0.0, 1.0),
     Setting("MIP gap", Kind.NUMBER, 1e-4,
             "Relative optimality gap at which the solver may stop.", "fraction", 0.0, 1.0),
     Setting("Time limit", Kind.NUMBER, 600.0,
@@ -330,25 +344,30 @@ PRICE_SHOCKS = Sheet(
     key=("Scenario", "Material", "Site", "First period"),
 )
 
-OPTION_KINDS = ("offtake", "expansion")
-OPTION_TARGETS = (("offtake", "Sites"), ("expansion", "Processes"))
+OPTION_KINDS = ("offtake", "expansion", "conversion", "stock")
+OPTION_TARGETS = (("offtake", "Sites"), ("expansion", "Processes"), ("conversion", "Processes"),
+                  ("stock", "Sites"))
 DECISIONS = ("binary", "continuous")
 COST_BASES = ("one-off", "per period")
 
 OPTIONS = Sheet(
     "Options",
     "Commitments made before the scenario is known, the same in every scenario: an "
-    "offtake contract with a mine (new supply at its own price) or a process expansion "
-    "(extra capacity). Binary options are taken whole or not at all; continuous ones at "
-    "any share of their capacity, with the fixed cost in proportion.",
+    "offtake contract with a mine (new supply at its own price), a process expansion "
+    "(extra capacity), a conversion (capacity moved from one process to another, such as "
+    "an LFP line retooled for sodium-ion cells) or a stockpile (extra room in a Stocks row). "
+    "Binary options are taken whole or not at all; continuous ones at any share of their "
+    "capacity, with the fixed cost in proportion.",
     (
         _text("Option", "Name of the option."),
         _text("Kind", "What taking it does.", allowed=OPTION_KINDS),
-        _text("Target", "The mine (offtake) or the process (expansion).",
-              ref_by=("Kind", OPTION_TARGETS)),
-        _text("Material", "Offtake: the material contracted.", ref="Materials",
-              required=False, blank_means="none (expansion)"),
-        _number("Capacity", "Capacity added per period when taken in full.",
+        _text("Target", "The mine (offtake), the process that gains capacity (expansion, "
+              "conversion) or the stock's site (stock).", ref_by=("Kind", OPTION_TARGETS)),
+        _text("Material", "Offtake: the material contracted; stock: the material stored.",
+              ref="Materials", required=False, blank_means="none (expansion, conversion)"),
+        _text("From process", "Conversion: the process that gives up the capacity.",
+              ref="Processes", required=False, blank_means="none (other kinds)"),
+        _number("Capacity", "Capacity added per period (stock: room added) when taken in full.",
                 "unit per period"),
         _number("Unit cost", "Offtake: price of each unit taken.",
                 "currency per material unit", required=False, default=0.0),
@@ -369,9 +388,68 @@ OPTIONS = Sheet(
     key=("Option",),
 )
 
+CAPACITY_GROUPS = Sheet(
+    "CapacityGroups",
+    "Processes that share one capacity, such as a cell line that makes either LFP or "
+    "sodium-ion cells: together they use at most the group's capacity each period, besides "
+    "each process's own capacity.",
+    (
+        _text("Group", "Name of the shared capacity."),
+        _text("Process", "A process that uses it.", ref="Processes"),
+        _number("Capacity", "The group's capacity per period; the same on every row of the "
+                "group.", "capacity unit per period"),
+        _number("Use", "Group capacity used per unit of the process's output.",
+                "capacity unit per output unit", required=False, default=1.0),
+    ),
+    key=("Group", "Process"),
+)
+
+STOCKS = Sheet(
+    "Stocks",
+    "Stockpiles of a material at a site, carried from one period to the next.",
+    (
+        _text("Site", "Where the stock is held.", ref="Sites"),
+        _text("Material", "The material stored.", ref="Materials"),
+        _number("Initial level", "Stock at the start of the first period.", "material unit",
+                required=False, default=0.0),
+        _number("Maximum", "Most that can be held at the end of a period (stock options "
+                "add to it).", "material unit"),
+        _number("Holding cost", "Cost of each unit held at the end of a period.",
+                "currency per material unit per period", required=False, default=0.0),
+        _number("End minimum", "Least stock at the end of the last period.", "material unit",
+                required=False, default=0.0),
+    ),
+    key=("Site", "Material"),
+)
+
+POLICY_KINDS = ("max country share", "min country share", "max process share")
+
+POLICIES = Sheet(
+    "Policies",
+    "Hard limits on where material comes from. A material's supply counts where it enters "
+    "the network: mined, contracted, made or bought on the spot market at a site in a "
+    "country. 'max country share': at most Share of it from the listed countries; 'min "
+    "country share': at least Share from them; 'max process share': at most Share of the "
+    "process's output material from that process. They hold in every scenario.",
+    (
+        _text("Policy", "Name of the policy."),
+        _text("Kind", "What it limits.", allowed=POLICY_KINDS),
+        _text("Material", "Country shares: the material whose supply is limited.",
+              ref="Materials", required=False, blank_means="none (max process share)"),
+        _text("Countries", "Country shares: one country, or several separated by commas "
+              "(counted together).", required=False, blank_means="none (max process share)"),
+        _text("Process", "Max process share: the process.", ref="Processes", required=False,
+              blank_means="none (country shares)"),
+        _number("Share", "The share.", "fraction", maximum=1.0),
+        _text("Period", "The period, or 'all'.", ref="Periods", allow_all_periods=True,
+              required=False, default=ALL_PERIODS),
+    ),
+    key=("Policy", "Period"),
+)
+
 SHEETS: tuple[Sheet, ...] = (
     PERIODS, MATERIALS, SITES, SUPPLY, PROCESSES, RECIPES, LANES, DEMAND, SPOT_MARKET,
-    SCENARIOS, DISRUPTIONS, PRICE_SHOCKS, OPTIONS,
+    SCENARIOS, DISRUPTIONS, PRICE_SHOCKS, OPTIONS, CAPACITY_GROUPS, STOCKS, POLICIES,
 )
 SHEETS_BY_NAME = {s.name: s for s in SHEETS}
 SETTINGS_SHEET = "Settings"

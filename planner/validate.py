@@ -15,7 +15,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from planner.schema import (
-    ALL_PERIODS, SETTINGS, SETTINGS_COLUMNS, SETTINGS_SHEET, SHEETS, Column, Kind, Sheet,
+    ALL_PERIODS, SETTINGS, SETTINGS_COLUMNS, SETTINGS_SHEET, SHEETS, SHEETS_BY_NAME, Column,
+    Kind, Sheet,
 )
 from openpyxl.utils import column_index_from_string, get_column_letter
 
@@ -300,7 +301,7 @@ def check_references(v: Validation) -> None:
 
 
 def check_scenarios(v: Validation) -> None:
-    """Scenario probabilities sum to 1; period ranges run forward; offtakes name a material."""
+    """Scenario probabilities sum to 1; period ranges run forward."""
     rows = v.tables["Scenarios"]
     total = sum(r["probability"] or 0.0 for r in rows)
     if rows and abs(total - 1.0) > 1e-6:
@@ -315,12 +316,86 @@ def check_scenarios(v: Validation) -> None:
                 v.add(sheet, ref_of(v, sheet, row, "last_period"),
                       f"the last period {last} comes before the first period {first}",
                       "swap them or correct one")
-    reported = {p.cell for p in v.problems if p.sheet == "Options"}
-    for row in v.tables["Options"]:
-        cell = ref_of(v, "Options", row, "material")
-        if row["kind"] == "offtake" and row["material"] is None and cell not in reported:
-            v.add("Options", cell, f"offtake {row['option']} names no material",
-                  "enter the material contracted")
+
+
+def _needs(v: Validation, sheet: str, row: Row, column: str, what: str) -> bool:
+    """Whether ``column``, which this row's kind needs, is filled in; an empty one is reported
+    unless its cell already was."""
+    cell = ref_of(v, sheet, row, column)
+    if row[column] is not None or any(p.sheet == sheet and p.cell == cell for p in v.problems):
+        return row[column] is not None
+    name = row[SHEETS_BY_NAME[sheet].column(SHEETS_BY_NAME[sheet].key[0]).field]
+    v.add(sheet, cell, f"{row['kind']} {name} names no {what}", f"enter the {what}")
+    return False
+
+
+def check_commitments(v: Validation) -> None:
+    """Options, CapacityGroups, Stocks and Policies rows whose kind needs more columns."""
+    t = v.tables
+    capacity = {r["process"]: r["capacity"] for r in t["Processes"]}
+    stocks = {(r["site"], r["material"]): r for r in t["Stocks"]}
+    room: dict[tuple, float] = defaultdict(float)
+    for row in t["Options"]:
+        if row["kind"] in ("offtake", "stock"):
+            _needs(v, "Options", row, "material", "material")
+        if row["kind"] == "stock" and row["material"] is not None and row["target"] is not None:
+            pair = (row["target"], row["material"])
+            room[pair] += row["capacity"] or 0.0
+            if pair not in stocks:
+                v.add("Options", ref_of(v, "Options", row, "target"),
+                      f"stock option {row['option']} adds room to a stock of "
+                      f"{pair[1]} at {pair[0]} that the Stocks sheet does not list",
+                      f"add a Stocks row for {pair[0]} and {pair[1]} (Maximum 0 if the "
+                      "stock exists only when the option is taken)")
+        if row["kind"] != "conversion" or not _needs(v, "Options", row, "from_process",
+                                                     "process to convert from"):
+            continue
+        source = row["from_process"]
+        if source == row["target"]:
+            v.add("Options", ref_of(v, "Options", row, "from_process"),
+                  f"conversion {row['option']} converts {source} into itself",
+                  "name the process that gives up capacity in From process")
+        elif source in capacity and (row["capacity"] or 0.0) > (capacity[source] or 0.0):
+            v.add("Options", ref_of(v, "Options", row, "capacity"),
+                  f"conversion {row['option']} moves {row['capacity']:g} of capacity but "
+                  f"{source} has only {capacity[source]:g}",
+                  f"enter a capacity of at most {capacity[source]:g}")
+    for pair, r in stocks.items():
+        most = (r["maximum"] or 0.0) + room[pair]
+        if (r["end_minimum"] or 0.0) > most:
+            v.add("Stocks", ref_of(v, "Stocks", r, "end_minimum"),
+                  f"the end minimum {r['end_minimum']:g} exceeds the most the stock can "
+                  f"hold ({most:g}, with every stock option taken)",
+                  "lower the end minimum or raise the maximum")
+    first: dict[str, Row] = {}
+    for r in t["CapacityGroups"]:
+        head = first.setdefault(r["group"], r)
+        if r["capacity"] is not None and head["capacity"] not in (None, r["capacity"]):
+            v.add("CapacityGroups", ref_of(v, "CapacityGroups", r, "capacity"),
+                  f"group {r['group']} has capacity {r['capacity']:g} here but "
+                  f"{head['capacity']:g} in row {head['_row']}",
+                  "give every row of a group the same capacity")
+    known = {r["country"] for r in t["Sites"]}
+    for r in t["Policies"]:
+        if r["kind"] == "max process share":
+            _needs(v, "Policies", r, "process", "process")
+            continue
+        if r["kind"] is None:
+            continue
+        _needs(v, "Policies", r, "material", "material")
+        if _needs(v, "Policies", r, "countries", "countries"):
+            for country in countries(r["countries"]):
+                if country not in known:
+                    v.add("Policies", ref_of(v, "Policies", r, "countries"),
+                          f"'{country}' is not a country on the Sites sheet"
+                          f"{suggestion(country, known)}",
+                          "list countries as written in the Sites sheet's Country column, "
+                          "separated by commas")
+
+
+def countries(text: str | None) -> tuple[str, ...]:
+    """The countries of a Policies row's comma-separated Countries cell."""
+    return tuple(c.strip() for c in (text or "").split(",") if c.strip())
 
 
 def check_period_names(v: Validation) -> None:
@@ -333,7 +408,7 @@ def check_period_names(v: Validation) -> None:
                   "name the period by its year or another word")
 
 
-NETWORK_SHEETS = ("Supply", "SpotMarket", "Processes", "Recipes", "Lanes", "Options")
+NETWORK_SHEETS = ("Supply", "SpotMarket", "Processes", "Recipes", "Lanes", "Options", "Stocks")
 
 
 def check_reachability(v: Validation) -> None:
@@ -369,6 +444,7 @@ class _Network:
         reachable = {(r["site"], r["material"]) for r in t["Supply"] + t["SpotMarket"]}
         reachable |= {(r["target"], r["material"]) for r in t["Options"]
                       if r["kind"] == "offtake"}
+        reachable |= {(r["site"], r["material"]) for r in t["Stocks"] if r["initial_level"]}
         while True:
             before = len(reachable)
             reachable |= {(site, out) for name, site, out in self.processes
@@ -430,6 +506,7 @@ def validate(wb: RawWorkbook) -> Validation:
     check_references(v)
     check_period_names(v)
     check_scenarios(v)
+    check_commitments(v)
     check_rows_with_reference_rules(v)
     check_reachability(v)
     return v

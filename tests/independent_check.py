@@ -46,8 +46,8 @@ from pathlib import Path
 
 import openpyxl
 
-CATEGORIES = ("mining", "processing", "cell making", "transport", "tariffs", "spot",
-              "unmet demand")
+CATEGORIES = ("mining", "processing", "cell making", "transport", "tariffs", "stock holding",
+              "spot", "unmet demand")
 CELL_MAKING_KINDS = {"cell", "product"}
 DEFAULT_PENALTY = 100_000.0
 ALL_PERIODS = "all"

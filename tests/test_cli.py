@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from conftest import write_plan
 from planner.cli import main
 
-RESULT_SHEETS = ["Summary", "Sourcing", "Processing", "Production mix", "Flows",
-                 "Spot purchases", "Unmet demand", "Decisions", "Costs"]
+RESULT_SHEETS = ["Summary", "Decisions", "Scenarios", "Risk", "Sourcing", "Processing",
+                 "Production mix", "Flows", "Spot purchases", "Stocks", "Unmet demand", "Costs"]
 
 
 def plan(*args: str | Path):

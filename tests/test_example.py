@@ -77,7 +77,8 @@ def test_result_workbook_opens_in_libreoffice(tmp_path, example_run):
             pytest.fail("LibreOffice is missing: .ci/run installs it")
         pytest.skip("LibreOffice is not installed here")
     out = tmp_path / "result.xlsx"
-    write_report(out, example_run.solved, example_run.result, RunInfo(EXAMPLE, "USD"))
+    write_report(out, example_run.solved, example_run.result, RunInfo(EXAMPLE, "USD"),
+                 example_run.information)
     done = subprocess.run(
         [soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
          "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,"

@@ -1,0 +1,143 @@
+"""Risk of a solved plan, and what information and the stochastic model are worth.
+
+The cost of a plan is a distribution over scenarios; :func:`risk_measures` describes it.
+The value of the stochastic solution (VSS) and the expected value of perfect information
+(EVPI) need extra solves of the same model (Birge and Louveaux, *Introduction to
+Stochastic Programming*, ch. 4), each measured with the plan's own objective
+:math:`\\rho` (expected cost, or expected cost blended with CVaR):
+
+- RP, the recourse problem: the plan itself, :math:`\\rho` of its scenario costs.
+- WS, wait and see: each scenario solved alone, as if it were known in advance;
+  :math:`\\rho` of those optimal costs. EVPI = RP - WS >= 0.
+- EEV: the mean-value problem (one scenario with the probability-weighted availabilities
+  and spot factors) is solved, its commitments are fixed and the stochastic model is
+  solved with them. VSS = EEV - RP >= 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from models.data import PlanData, Risk
+from models.model import build_model
+from planner.solve import SolveResult, Status
+
+Solver = Callable[[pyo.ConcreteModel], SolveResult]
+
+
+def cvar(costs: list[float], probabilities: list[float], level: float) -> float:
+    """Mean cost of the worst ``1 - level`` of probability (the CVaR at ``level``)."""
+    tail, left = 0.0, 1.0 - level
+    for cost, p in sorted(zip(costs, probabilities), reverse=True):
+        take = min(p, left)
+        tail += take * cost
+        left -= take
+        if left <= 1e-12:
+            break
+    return tail / (1.0 - level)
+
+
+def risk_value(risk: Risk, costs: list[float], probabilities: list[float]) -> float:
+    """The objective's measure of a cost distribution: E, or (1 - lambda) E + lambda CVaR."""
+    expected = sum(c * p for c, p in zip(costs, probabilities))
+    if risk.objective != "cvar":
+        return expected
+    return (1.0 - risk.weight) * expected + risk.weight * cvar(costs, probabilities, risk.level)
+
+
+def describe_objective(risk: Risk) -> str:
+    if risk.objective != "cvar":
+        return "expected cost"
+    return (f"{1 - risk.weight:g} x expected cost + {risk.weight:g} x CVaR at "
+            f"{risk.level:.0%}")
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    value: float | None
+    how: str
+
+
+def risk_measures(risk: Risk, scenarios: pd.DataFrame) -> list[Measure]:
+    """Expected cost, CVaR, worst and best case, spread and standard deviation of the plan's
+    total cost (commitments plus recourse, discounted) over the scenarios."""
+    costs, p = list(scenarios["Total cost"]), list(scenarios["Probability"])
+    names = list(scenarios["Scenario"])
+    expected = sum(c * q for c, q in zip(costs, p))
+    worst, best = max(range(len(costs)), key=costs.__getitem__), \
+        min(range(len(costs)), key=costs.__getitem__)
+    return [
+        Measure("Objective", risk_value(risk, costs, p), describe_objective(risk)),
+        Measure("Expected cost", expected, "sum of probability x total cost of each scenario"),
+        Measure(f"CVaR at {risk.level:.0%}", cvar(costs, p, risk.level),
+                f"mean total cost of the worst {1 - risk.level:.0%} of probability"),
+        Measure("Worst case", costs[worst], f"scenario {names[worst]}"),
+        Measure("Best case", costs[best], f"scenario {names[best]}"),
+        Measure("Spread", costs[worst] - costs[best], "worst case minus best case"),
+        Measure("Standard deviation",
+                math.sqrt(sum(q * (c - expected) ** 2 for c, q in zip(costs, p))),
+                "of the total cost over the scenarios, weighted by probability"),
+    ]
+
+
+@dataclass(frozen=True)
+class ValueOfInformation:
+    measures: list[Measure]
+    solves: list[tuple[str, SolveResult]]
+    """Every extra solve, named, for the record."""
+
+
+def value_of_information(data: PlanData, rp: float, solve: Solver,
+                         phase: Callable[[str], AbstractContextManager]) -> ValueOfInformation:
+    """WS, EEV, EVPI and VSS of a plan whose objective is ``rp``, by the extra solves."""
+    solves: list[tuple[str, SolveResult]] = []
+    ws_costs = []
+    for k, scenario in enumerate(data.scenarios, start=1):
+        with phase(f"Wait-and-see solve {k} of {len(data.scenarios)} ({scenario.id})"):
+            solved = solve(build_model(data.only(scenario.id)))
+        solves.append((f"wait and see: {scenario.id}", solved))
+        ws_costs.append(solved.objective if solved.status is Status.OPTIMAL else None)
+    p = [s.probability for s in data.scenarios]
+    ws = risk_value(data.risk, ws_costs, p) if None not in ws_costs else None
+
+    with phase("Mean-value solve"):
+        mean = build_model(data.mean_value())
+        ev = solve(mean)
+    solves.append(("mean value", ev))
+    eev = None
+    if ev.status.has_plan:
+        fixed = build_model(data)
+        for o in data.options:
+            fixed.v_option[o.id].fix(round(pyo.value(mean.v_option[o.id]))
+                                     if o.binary else pyo.value(mean.v_option[o.id]))
+        with phase("Mean-value plan in every scenario"):
+            eev_solved = solve(fixed)
+        solves.append(("mean-value commitments in every scenario", eev_solved))
+        eev = eev_solved.objective if eev_solved.status is Status.OPTIMAL \
+            else math.inf if eev_solved.status is Status.INFEASIBLE else None
+
+    failed = [name for name, s in solves if s.status is not Status.OPTIMAL]
+    note = f"; not optimal: {', '.join(failed)}" if failed else ""
+    measures = [
+        Measure("Recourse problem (RP)", rp, "the plan's objective"),
+        Measure("Wait and see (WS)", ws, "objective of the optimal costs of each scenario "
+                "solved alone, as if known in advance" + note),
+        Measure("Mean-value plan (EEV)", eev,
+                "objective when the commitments of the plan for the mean scenario "
+                "(probability-weighted availabilities and spot factors) are fixed and every "
+                "scenario is solved" + (" (infinite: that plan is infeasible in some "
+                                        "scenario)" if eev == math.inf else "")),
+        Measure("EVPI", None if ws is None else rp - ws,
+                "RP - WS: what knowing the scenario in advance would save"),
+        Measure("VSS", None if eev is None else eev - rp,
+                "EEV - RP: what planning for every scenario saves over planning for the "
+                "mean"),
+    ]
+    return ValueOfInformation(measures, solves)
