@@ -57,8 +57,7 @@ def availabilities(v: Validation, periods: list[str]) -> dict[str, tuple[Availab
             hits += [("process", (p["process"],)) for p in t["Processes"]
                      if p["site"] == target and material in (None, p["output"])]
         if d["scope"] in ("site", "country", "lane"):
-            hits += [("lane", (ln["lane"],)) for ln in t["Lanes"]
-                     if material in (None, ln["material"]) and _lane_hit(d, ln, country)]
+            hits += [("lane", (ln["lane"],)) for ln in lanes_hit(d, t["Lanes"], country)]
         if d["scope"] == "process":
             hits.append(("process", (target,)))
         for period in period_range(d, periods):
@@ -71,12 +70,17 @@ def availabilities(v: Validation, periods: list[str]) -> dict[str, tuple[Availab
     return {kind: tuple(rows) for kind, rows in out.items()}
 
 
-def _lane_hit(d: Row, lane: Row, country: dict[str, str]) -> bool:
-    if d["scope"] == "site":
-        return d["target"] in (lane["from"], lane["to"])
-    if d["scope"] == "country":
-        return country[lane["from"]] == d["target"] != country[lane["to"]]
-    return lane["lane"] == d["target"]
+def lanes_hit(d: Row, lanes: list[Row], country: dict[str, str]) -> list[Row]:
+    """The lanes a site, country or lane disruption ``d`` hits (for its material, if any)."""
+    def hit(lane: Row) -> bool:
+        if d["material"] not in (None, lane["material"]):
+            return False
+        if d["scope"] == "site":
+            return d["target"] in (lane["from"], lane["to"])
+        if d["scope"] == "country":
+            return country.get(lane["from"]) == d["target"] != country.get(lane["to"])
+        return d["scope"] == "lane" and lane["lane"] == d["target"]
+    return [lane for lane in lanes if hit(lane)]
 
 
 def spot_shocks(v: Validation, offers: list[Row], periods: list[str]) -> tuple[SpotShock, ...]:

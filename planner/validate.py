@@ -301,13 +301,27 @@ def check_references(v: Validation) -> None:
 
 
 def check_scenarios(v: Validation) -> None:
-    """Scenario probabilities sum to 1; period ranges run forward."""
+    """Scenario probabilities sum to 1; partial disruptions of unlimited lanes have no effect
+    (a warning); period ranges run forward."""
+    from planner.convert import lanes_hit  # convert builds on this module
     rows = v.tables["Scenarios"]
     total = sum(r["probability"] or 0.0 for r in rows)
     if rows and abs(total - 1.0) > 1e-6:
         v.add("Scenarios", ref_of(v, "Scenarios", rows[-1], "probability"),
               f"the probabilities sum to {total:g}, not 1",
               "adjust them so that together they make 1")
+    country = {r["site"]: r["country"] for r in v.tables["Sites"]}
+    for d in v.tables["Disruptions"]:
+        if d["availability"] is None or not 0 < d["availability"] < 1 \
+                or d["scope"] not in ("country", "lane"):
+            continue
+        unlimited = [ln["lane"] for ln in lanes_hit(d, v.tables["Lanes"], country)
+                     if ln["capacity"] is None]
+        if unlimited:
+            v.warn("Disruptions", ref_of(v, "Disruptions", d, "availability"),
+                   f"a share of {d['availability']:g} leaves lane(s) {', '.join(unlimited)} "
+                   "unlimited, as they have no capacity",
+                   "give those lanes a Capacity on the Lanes sheet for the share to apply")
     order = {r["period"]: i for i, r in enumerate(v.tables["Periods"])}
     for sheet in ("Disruptions", "PriceShocks"):
         for row in v.tables[sheet]:
