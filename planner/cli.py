@@ -153,12 +153,16 @@ def solve(term: Terminal, path: Path, output: Path, time_limit: float | None,
     solved, currency = run.solved, str(run.validation.settings["Currency"])
     try:
         with term.phase(f"Writing {output.name}"):
-            write_report(output, solved, run.result, RunInfo(path, currency), run.information)
+            write_report(output, solved, run.result, RunInfo(path, currency), run.information,
+                         run.explanation)
     except OutputError as exc:
         term.fail(str(exc), EXIT_FILE)
     colour = "green" if solved.status is Status.OPTIMAL else "yellow"
     cost = f"; expected cost {solved.objective:,.0f} {currency}" \
         if solved.objective is not None else ""
     term.print(f"[{colour}]{solved.status.label}[/]: {escape(solved.message)}{cost}")
+    if run.explanation is not None:
+        for line in run.explanation.lines():
+            term.print(escape(line))
     term.print(f"Result written to {output}")
     sys.exit(solved.status.exit_code)

@@ -35,18 +35,23 @@ def period_range(row: Row, periods: list[str]) -> list[str]:
     return periods[first:last + 1]
 
 
-def availabilities(v: Validation, periods: list[str]) -> dict[str, tuple[Availability, ...]]:
-    """Disruptions resolved to what they hit: supply, process or lane, per scenario and period.
+Hit = tuple[str, str, str, tuple[str, ...]]
+"""(kind, scenario, period, target) a disruption hits; kind is supply, process or lane."""
+
+
+def disruption_hits(v: Validation, periods: list[str]) -> dict[Hit, Row]:
+    """Disruptions resolved to what they hit, each hit with the row that holds (the lowest
+    availability of the rows that overlap there).
 
     Supply and site scopes hit the Supply rows and offtakes at the site; a site scope also
     hits its processes and every lane into or out of it; a country scope hits the lanes that
-    leave the country (an export ban). The lowest availability of overlapping rows holds.
+    leave the country (an export ban).
     """
     t = v.tables
     country = {r["site"]: r["country"] for r in t["Sites"]}
     supplied = {(r["site"], r["material"]) for r in t["Supply"]} | \
         {(r["target"], r["material"]) for r in t["Options"] if r["kind"] == "offtake"}
-    lowest: dict[tuple[str, str, str, tuple[str, ...]], float] = {}
+    lowest: dict[Hit, Row] = {}
     for d in t["Disruptions"]:
         target, material = d["target"], d["material"]
         hits: list[tuple[str, tuple[str, ...]]] = []
@@ -63,10 +68,17 @@ def availabilities(v: Validation, periods: list[str]) -> dict[str, tuple[Availab
         for period in period_range(d, periods):
             for kind, hit in hits:
                 key = (kind, d["scenario"], period, hit)
-                lowest[key] = min(lowest.get(key, 1.0), d["availability"])
+                if key not in lowest or d["availability"] < lowest[key]["availability"]:
+                    lowest[key] = d
+    return lowest
+
+
+def availabilities(v: Validation, periods: list[str]) -> dict[str, tuple[Availability, ...]]:
+    """The share of capacity left, per kind of target, scenario and period."""
     out: dict[str, list[Availability]] = {"supply": [], "process": [], "lane": []}
-    for (kind, scenario, period, hit), share in lowest.items():
-        out[kind].append(Availability(ScenarioId(scenario), PeriodId(period), hit, share))
+    for (kind, scenario, period, hit), d in disruption_hits(v, periods).items():
+        out[kind].append(Availability(ScenarioId(scenario), PeriodId(period), hit,
+                                      d["availability"]))
     return {kind: tuple(rows) for kind, rows in out.items()}
 
 

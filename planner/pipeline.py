@@ -14,9 +14,10 @@ from pathlib import Path
 from models.data import PlanData
 from models.model import build_model
 from planner.analysis import ValueOfInformation, value_of_information
+from planner.infeasibility import Explanation, explain
 from planner.convert import to_plan_data
 from planner.results import PlanResult, extract
-from planner.solve import SolveResult, solve
+from planner.solve import SolveResult, Status, solve
 from planner.validate import Validation, validate
 from planner.workbook import read_workbook
 
@@ -33,6 +34,8 @@ class Run:
     result: PlanResult | None = None
     information: ValueOfInformation | None = None
     """WS, EEV, EVPI and VSS, for a plan with more than one scenario."""
+    explanation: Explanation | None = None
+    """Why no plan exists, when the plan is infeasible."""
 
 
 def _quiet(_: str) -> AbstractContextManager:
@@ -59,6 +62,9 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
     gap = float(v.settings["MIP gap"]) if mip_gap is None else mip_gap
     with phase("Solving with HiGHS"):
         solved = solve(model, time_limit=limit, mip_gap=gap, on_log_line=on_log_line)
+    if solved.status is Status.INFEASIBLE:
+        with phase("Finding why no plan exists"):
+            return Run(v, data, solved, explanation=explain(model, data, v))
     if not solved.status.has_plan:
         return Run(v, data, solved)
     result = extract(model, data)

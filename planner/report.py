@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.analysis import Measure, ValueOfInformation, describe_objective, risk_measures
+from planner.infeasibility import Explanation
 from planner.results import (
     PlanResult, demand_by_material, scenario_summary, sourcing_shift, unmet_by_material,
 )
@@ -153,11 +154,27 @@ def _summary(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run:
         ws.column_dimensions[letter].width = width
 
 
+def _infeasibility(ws: Worksheet, explanation: Explanation) -> None:
+    set_value(ws["A1"], explanation.note)
+    ws["A1"].font = TITLE_FONT
+    table = pd.DataFrame(
+        [(m.sheet, m.row, f"{m.sheet}!A{m.row}" if m.row else "", m.says, m.scenario, m.period)
+         for m in explanation.members],
+        columns=["Sheet", "Row", "Cell", "What it says", "Scenario", "Period"])
+    write_frame(ws, table, 3)
+    ws.freeze_panes = None
+    for letter, width in zip("ABCDEF", (18, 8, 14, 80, 24, 10)):
+        ws.column_dimensions[letter].width = width
+
+
 def build_report(solved: SolveResult, result: PlanResult | None, run: RunInfo,
-                 information: ValueOfInformation | None = None) -> Workbook:
+                 information: ValueOfInformation | None = None,
+                 explanation: Explanation | None = None) -> Workbook:
     wb = Workbook()
     wb.active.title = "Summary"
     _summary(wb.active, solved, result, run)
+    if explanation is not None:
+        _infeasibility(wb.create_sheet("Infeasibility"), explanation)
     if result is not None:
         for name, attribute in SHEETS:
             write_frame(wb.create_sheet(name), getattr(result, attribute))
@@ -167,5 +184,6 @@ def build_report(solved: SolveResult, result: PlanResult | None, run: RunInfo,
 
 
 def write_report(path: Path, solved: SolveResult, result: PlanResult | None,
-                 run: RunInfo, information: ValueOfInformation | None = None) -> None:
-    atomic_save(build_report(solved, result, run, information), path)
+                 run: RunInfo, information: ValueOfInformation | None = None,
+                 explanation: Explanation | None = None) -> None:
+    atomic_save(build_report(solved, result, run, information, explanation), path)

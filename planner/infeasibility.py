@@ -1,0 +1,258 @@
+"""Why no plan exists, in the planner's terms.
+
+HiGHS computes an irreducible infeasible subsystem (IIS) of the model: constraints and
+variable bounds that cannot all hold, though any one of them dropped would leave the rest
+feasible. Each member is mapped back to the sheet and row it came from (a policy, a
+capacity, a demand, a disruption, a stress cap), so the planner reads, for example,
+``Policies row 4: at most 40% of LiOH from China`` next to the capacities and demand
+it conflicts with. For a mixed-integer plan the IIS is of its linear relaxation; when
+that relaxation is feasible only the all-or-nothing options make the plan infeasible,
+which is said instead.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pyomo.environ as pyo
+from pyomo.contrib.solver.solvers.highs import Highs
+
+from models.data import PlanData
+from planner.convert import disruption_hits, per_period
+from planner.validate import Validation
+
+IIS_FROM_LP_IRREDUCIBLE = 2 | 4
+"""HiGHS ``iis_strategy``: from the LP's dual ray, reduced to an irreducible set."""
+LOWER, UPPER, BOXED = 2, 3, 4
+"""HiGHS IIS bound status of a column or row that takes part in the conflict."""
+ORDER = ("Policies", "Settings", "Options", "Stocks", "CapacityGroups", "Supply", "Processes",
+         "Lanes", "SpotMarket", "Disruptions", "Demand", "Scenarios", "Material balance")
+"""The order members are listed in: hard limits first, then what they conflict with."""
+
+
+@dataclass(frozen=True, order=True)
+class Member:
+    """One row of the input that takes part in the conflict, and what it says there."""
+
+    sheet: str
+    row: int | None
+    says: str
+    scenario: str = ""
+    period: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.sheet} row {self.row}" if self.row else self.sheet
+        when = ", ".join(x for x in (self.scenario and f"scenario {self.scenario}",
+                                     self.period) if x)
+        return f"{where}: {self.says}" + (f" ({when})" if when else "")
+
+
+@dataclass(frozen=True)
+class Explanation:
+    members: list[Member]
+    """Sorted rows of the conflict; empty when none could be isolated."""
+    note: str
+    """How it was found, or why nothing could be isolated."""
+
+    def lines(self) -> list[str]:
+        return [self.note] + [f"  {m}" for m in self.members]
+
+
+def conflict(model: pyo.ConcreteModel) -> tuple[list, list] | None:
+    """The constraints and the variables whose bounds form an IIS of ``model``'s linear
+    relaxation, or None when HiGHS finds none (the relaxation is feasible)."""
+    relaxed = [v for v in model.component_data_objects(pyo.Var) if v.is_binary()]
+    for v in relaxed:
+        v.domain = pyo.UnitInterval
+    try:
+        solver = Highs()
+        solver.solve(model, load_solutions=False, raise_exception_on_nonoptimal_result=False,
+                     solver_options={"presolve": "off", "iis_strategy": IIS_FROM_LP_IRREDUCIBLE})
+        solver._solver_model.setOptionValue("output_flag", False)
+        _, iis = solver._solver_model.getIis()
+        if not iis.valid_ or not (iis.row_index_ or iis.col_index_):
+            return None
+        rows = {i: c for c, i in solver._pyomo_con_to_solver_con_map.items()}
+        index = solver._pyomo_var_to_solver_var_map
+        columns = {index[id(v)]: v for v in model.component_data_objects(pyo.Var)
+                   if id(v) in index}
+        constraints = [rows[i] for i in iis.row_index_]
+        bounds = [(columns[i], status) for i, status in zip(iis.col_index_, iis.col_bound_)
+                  if status in (LOWER, UPPER, BOXED)]
+        return constraints, bounds
+    finally:
+        for v in relaxed:
+            v.domain = pyo.Binary
+
+
+class _Rows:
+    """Where each entity of the plan came from: sheet row numbers by key."""
+
+    def __init__(self, v: Validation, data: PlanData) -> None:
+        t = v.tables
+        periods = [p.id for p in data.periods]
+        self.supply = {(r["site"], r["material"], r["period"]): r["_row"]
+                       for r in per_period(t["Supply"], periods, ("site", "material"))}
+        self.spot = {(r["period"], r["site"], r["material"]): r["_row"]
+                     for r in per_period(t["SpotMarket"], periods, ("material", "site"))}
+        self.policy = {(r["policy"], r["period"]): r["_row"]
+                       for r in per_period(t["Policies"], periods, ("policy",))}
+        self.process = {r["process"]: r["_row"] for r in t["Processes"]}
+        self.lane = {r["lane"]: r["_row"] for r in t["Lanes"]}
+        self.option = {r["option"]: r["_row"] for r in t["Options"]}
+        self.stock = {(r["site"], r["material"]): r["_row"] for r in t["Stocks"]}
+        self.demand = {(r["site"], r["material"], r["period"]): r["_row"] for r in t["Demand"]}
+        self.scenario = {r["scenario"]: r["_row"] for r in t["Scenarios"]}
+        self.group: dict[str, list[int]] = defaultdict(list)
+        for r in t["CapacityGroups"]:
+            self.group[r["group"]].append(r["_row"])
+        self.disruption = disruption_hits(v, periods)
+        self.supply_capacity = {(x.site, x.material, x.period): x.capacity
+                                for x in data.supplies}
+        self.process_capacity = {k.id: k.capacity for k in data.processes}
+        self.output = {k.id: k.output for k in data.processes}
+        self.lane_capacity = {x.id: x.capacity for x in data.lanes}
+
+
+def explain(model: pyo.ConcreteModel, data: PlanData, v: Validation) -> Explanation:
+    """The rows of the input that cannot all hold, found from an IIS of ``model``."""
+    try:
+        found = conflict(model)
+    except (AttributeError, KeyError) as exc:  # the solver interface changed shape
+        return Explanation([], f"HiGHS could not isolate the conflict ({exc!r}).")
+    if found is None:
+        return Explanation([], "Every limit can hold when options may be taken in part: "
+                           "only the all-or-nothing (binary) options make the plan "
+                           "infeasible; try them as continuous to see which is needed.")
+    constraints, bounds = found
+    rows = _Rows(v, data)
+    unit = {m.id: m.unit for m in data.materials}
+    members: set[Member] = set()
+    for var, status in bounds:
+        members |= set(_bound_members(var, status, data, rows, unit))
+    through: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for con in constraints:
+        if con.parent_component().local_name == "c_balance":
+            s, t, n, mat = con.index()
+            through[(s, t, mat)].append(n)
+            if (n, mat, t) in rows.demand:
+                demand = next(d.quantity for d in data.demands if (d.site, d.material, d.period)
+                              == (n, mat, t))
+                members.add(Member("Demand", rows.demand[(n, mat, t)],
+                                   f"{_q(demand)} {unit[mat]} of {mat} wanted at {n}", s, t))
+        else:
+            members |= set(_constraint_members(con, data, rows, unit))
+    members |= {Member("Material balance", None, f"{mat} flows through {', '.join(sorted(ns))}",
+                       s, t) for (s, t, mat), ns in through.items()}
+    return Explanation(sorted(members, key=lambda m: (ORDER.index(m.sheet), m.row or 0, m)),
+                       "These rows cannot all hold (an irreducible conflict found by HiGHS; "
+                       "relax any one of them):")
+
+
+def _bound_members(var, status: int, data: PlanData, rows: _Rows, unit: dict):
+    """The rows behind a variable bound that takes part in the conflict."""
+    family, index = var.parent_component().local_name, var.index()
+    upper = var.bounds[1]
+    if family == "v_supply" and status != LOWER:
+        s, t, n, mat = index
+        yield Member("Supply", rows.supply[(n, mat, t)],
+                     f"{n} supplies at most {_q(rows.supply_capacity[(n, mat, t)])} "
+                     f"{unit[mat]} of {mat}", s, t)
+        yield from _disrupted(rows, ("supply", s, t, (n, mat)))
+    elif family == "v_activity" and status != LOWER:
+        s, t, k = index
+        out = rows.output[k]
+        yield Member("Processes", rows.process[k], f"{k} makes at most "
+                     f"{_q(rows.process_capacity[k])} {unit[out]} of {out} a period", s, t)
+        yield from _disrupted(rows, ("process", s, t, (k,)))
+    elif family == "v_flow" and status != LOWER:
+        s, t, x = index
+        yield Member("Lanes", rows.lane[x],
+                     f"lane {x} carries at most {_q(rows.lane_capacity[x])}", s, t)
+        yield from _disrupted(rows, ("lane", s, t, (x,)))
+    elif family == "v_spot" and status != LOWER:
+        s, t, n, mat = index
+        yield Member("SpotMarket", rows.spot[(t, n, mat)],
+                     f"at most {_q(upper)} {unit[mat]} of {mat} bought spot at {n}", s, t)
+    elif family == "v_unmet" and status != LOWER:
+        s, t, n, mat = index
+        yield Member("Demand", rows.demand[(n, mat, t)],
+                     f"{_q(upper)} {unit[mat]} of {mat} wanted at {n}", s, t)
+    elif family == "v_stock" and status != LOWER:
+        s, t, n, mat = index
+        yield Member("Stocks", rows.stock[(n, mat)],
+                     f"a stock of at most {_q(upper)} {unit[mat]} of {mat} at {n}", s, t)
+
+
+def _disrupted(rows: _Rows, hit: tuple):
+    d = rows.disruption.get(hit)
+    if d is not None:
+        yield Member("Disruptions", d["_row"],
+                     f"only {d['availability']:.0%} of {' / '.join(hit[3])} is available",
+                     hit[1], hit[2])
+
+
+def _constraint_members(con, data: PlanData, rows: _Rows, unit: dict):
+    """The rows behind a constraint that takes part in the conflict."""
+    family, index = con.parent_component().local_name, con.index()
+    option = {o.id: o for o in data.options}
+    if family == "c_policy":
+        s, name, t = index
+        p = next(p for p in data.policies if (p.id, p.period) == (name, t))
+        yield Member("Policies", rows.policy[(name, t)], _policy_text(p), s, t)
+    elif family == "c_stress_cap":
+        s, t, mat = index
+        yield Member("Settings", None, f"Stress unmet share: at most "
+                     f"{data.stress_unmet_share:.0%} of the {mat} demand may go unmet "
+                     "in a stress scenario", s, t)
+        yield Member("Scenarios", rows.scenario.get(s), f"{s} is a stress scenario", s)
+    elif family in ("c_take_or_pay", "c_offtake_capacity"):
+        s, t, o = index
+        x = option[o]
+        says = (f"offtake {o} takes at least {x.take_or_pay:.0%} of {_q(x.capacity)} "
+                f"{unit[x.material]} of {x.material}" if family == "c_take_or_pay" else
+                f"offtake {o} delivers at most {_q(x.capacity)} {unit[x.material]}")
+        yield Member("Options", rows.option[o], says, s, t)
+    elif family == "c_process_capacity":
+        s, t, k = index
+        out = rows.output[k]
+        yield Member("Processes", rows.process[k], f"{k} makes at most "
+                     f"{_q(rows.process_capacity[k])} {unit[out]} of {out} a period besides "
+                     "its options", s, t)
+        for o in data.options:
+            if k in (o.target, o.source) and o.kind in ("expansion", "conversion"):
+                yield Member("Options", rows.option[o.id], f"{o.kind} {o.id} changes the "
+                             f"capacity of {k} by {_q(o.capacity)}", s, t)
+        yield from _disrupted(rows, ("process", s, t, (k,)))
+    elif family == "c_capacity_group":
+        s, t, g = index
+        for row in rows.group[g]:
+            yield Member("CapacityGroups", row, f"the processes of {g} share its capacity", s, t)
+    elif family in ("c_stock_end", "c_stock_capacity"):
+        s, t, n, mat = index
+        x = next(x for x in data.stocks if (x.site, x.material) == (n, mat))
+        says = (f"at least {_q(x.end_minimum)} {unit[mat]} of {mat} left at {n} at the end"
+                if family == "c_stock_end" else
+                f"a stock of at most {_q(x.maximum)} {unit[mat]} of {mat} at {n} plus options")
+        yield Member("Stocks", rows.stock[(n, mat)], says, s, t)
+    elif family == "c_option_lane":
+        s, t, x = index
+        yield Member("Lanes", rows.lane[x], f"lane {x} carries only what the offtakes at its "
+                     "origin deliver", s, t)
+    elif family == "c_exclusive":
+        for o in data.options:
+            if o.group == index:
+                yield Member("Options", rows.option[o.id], f"at most one option of group "
+                             f"{index} is taken")
+
+
+def _policy_text(p) -> str:
+    if p.kind == "max process share":
+        return f"at most {p.share:.0%} of its output from {p.process}"
+    most = "at most" if p.kind == "max country share" else "at least"
+    return f"{most} {p.share:.0%} of {p.material} from {', '.join(p.countries)}"
+
+
+def _q(x: float | None) -> str:
+    return "no limit" if x is None else f"{x:,.6g}"
