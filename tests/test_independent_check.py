@@ -179,7 +179,8 @@ def test_tampered_sourcing_over_capacity_is_reported(two_mines_result):
     input_path, result = two_mines_result
     bad = tampered(result, "Sourcing", lambda r: r["Site"] == "A", "Quantity", lambda q: 12.0)
     found = check(input_path, bad)
-    assert any("exceeds the supply capacity of A / Ore in 2026 10" in v for v in found), found
+    assert any("exceeds the supply capacity x availability of A / Ore in base / 2026 10" in v
+               for v in found), found
 
 
 def test_tampered_served_is_reported(two_mines_result):
