@@ -64,7 +64,8 @@ def disruption_hits(v: Validation, periods: list[str]) -> dict[Hit, Row]:
         if d["scope"] in ("site", "country", "lane"):
             hits += [("lane", (ln["lane"],)) for ln in lanes_hit(d, t["Lanes"], country)]
         if d["scope"] == "process":
-            hits.append(("process", (target,)))
+            hits += [("process", (p["process"],)) for p in t["Processes"]
+                     if p["process"] == target and material in (None, p["output"])]
         for period in period_range(d, periods):
             for kind, hit in hits:
                 key = (kind, d["scenario"], period, hit)

@@ -301,8 +301,8 @@ def check_references(v: Validation) -> None:
 
 
 def check_scenarios(v: Validation) -> None:
-    """Scenario probabilities sum to 1; partial disruptions of unlimited lanes have no effect
-    (a warning); period ranges run forward."""
+    """Scenario probabilities sum to 1; disruptions that hit nothing, or leave an unlimited
+    lane unlimited, are warned of; period ranges run forward."""
     from planner.convert import lanes_hit  # convert builds on this module
     rows = v.tables["Scenarios"]
     total = sum(r["probability"] or 0.0 for r in rows)
@@ -311,7 +311,13 @@ def check_scenarios(v: Validation) -> None:
               f"the probabilities sum to {total:g}, not 1",
               "adjust them so that together they make 1")
     country = {r["site"]: r["country"] for r in v.tables["Sites"]}
+    output = {r["process"]: r["output"] for r in v.tables["Processes"]}
     for d in v.tables["Disruptions"]:
+        if d["scope"] == "process" and d["material"] not in (None, output.get(d["target"])):
+            v.warn("Disruptions", ref_of(v, "Disruptions", d, "material"),
+                   f"process {d['target']} makes {output.get(d['target'])}, not "
+                   f"{d['material']}, so this row disrupts nothing",
+                   "leave Material blank or name the process's output")
         if d["availability"] is None or not 0 < d["availability"] < 1 \
                 or d["scope"] not in ("country", "lane"):
             continue

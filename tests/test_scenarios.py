@@ -146,3 +146,17 @@ def test_scenario_sheets_are_validated(tmp_path, change, cell, words):
     problems = [str(p) for p in check_workbook(write_plan(tmp_path / "p.xlsx", plan)).problems]
     assert len(problems) == 1 and problems[0].startswith(cell + ":") and words in problems[0], \
         problems
+
+
+def test_process_disruption_of_another_material_hits_nothing(tmp_path):
+    """Scope process, target the LFP line, Material LCE (an input, not its output): the line
+    keeps running (3,200 as without the row) and the row is warned of."""
+    plan = cell_choice(lce_price=10)
+    plan["Scenarios"] = [{"Scenario": "only", "Probability": 1}]
+    plan["Disruptions"] = [{"Scenario": "only", "Scope": "process", "Target": "LFP line",
+                            "Material": "LCE", "Availability": 0}]
+    run = solve_plan(tmp_path, plan)
+    assert run.solved.objective == pytest.approx(3200.0)
+    assert [str(w) for w in run.validation.warnings if w.sheet == "Disruptions"] == [
+        "Disruptions!D3: process LFP line makes LFP cell, not LCE, so this row disrupts "
+        "nothing; leave Material blank or name the process's output"]
