@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
 
-from models.data import PlanData
+from models.data import PlanData, SpotShock
 
 COST_CATEGORIES = ("mining", "processing", "cell making", "transport", "tariffs",
                    "stock holding", "spot", "unmet demand")
@@ -203,15 +203,17 @@ def add_processes(m: pyo.ConcreteModel, data: PlanData) -> None:
     keys = {k.id: [("expansion", k.id), ("conversion", k.id), ("conversion from", k.id)]
             for k in data.processes}
     optional = {k for k, ks in keys.items() if any(m.options_on.get(x) for x in ks)}
+    m.process_capacity = pyo.Expression(
+        m.activity_keys, rule=lambda _, s, t, k: share.get((s, t, k), 1.0) * (
+            capacity[k] + _added(m, ("expansion", k), t) + _added(m, ("conversion", k), t)
+            + _added(m, ("conversion from", k), t, -1.0)))
     m.v_activity = pyo.Var(
         m.activity_keys, domain=pyo.NonNegativeReals,
         bounds=lambda _, s, t, k: (0.0, None if k in optional else
                                    capacity[k] * share.get((s, t, k), 1.0)))
     m.c_process_capacity = pyo.Constraint(
         [key for key in m.activity_keys if key[2] in optional],
-        rule=lambda _, s, t, k: m.v_activity[s, t, k] <= share.get((s, t, k), 1.0) * (
-            capacity[k] + _added(m, ("expansion", k), t) + _added(m, ("conversion", k), t)
-            + _added(m, ("conversion from", k), t, -1.0)))
+        rule=lambda _, s, t, k: m.v_activity[s, t, k] <= m.process_capacity[s, t, k])
 
 
 def add_capacity_groups(m: pyo.ConcreteModel, data: PlanData) -> None:
@@ -248,7 +250,7 @@ def add_option_links(m: pyo.ConcreteModel, data: PlanData) -> None:
 
     .. math:: f_{s,t,l} \\le \\sum_{o \\in O_{n,m},\\, t \\ge t_o} U_{s,t,l,o}\\, z_o, \\qquad
               U_{s,t,l,o} = \\min(\\alpha_{s,t,n,m} \\bar{O}_o,\\; \\alpha_{s,t,l} \\bar{F}_l,\\;
-              D_{t,n^+_l,m} \\text{ where } n^+_l \\text{ only consumes } m \\text{ as demand})
+              D_{t,n^+_l,m} \\text{ where } n^+_l \\text{ only consumes } m \\text{ as demand and keeps no stock})
 
     for a binary option; a continuous one, whose share scales its capacity, keeps
     :math:`U_{s,t,l,o} = \\alpha_{s,t,n,m} \\bar{O}_o`.
@@ -275,7 +277,8 @@ def add_option_links(m: pyo.ConcreteModel, data: PlanData) -> None:
         if lane_cap is not None:
             caps.append(lane_cap)
         sink = (ln.destination, ln.material)
-        if not net.lanes_out.get(sink) and not net.consumed_by.get(sink):
+        if not net.lanes_out.get(sink) and not net.consumed_by.get(sink) \
+                and sink not in net.stocks:
             caps.append(net.demand.get((t, *sink), 0.0))
         return min(caps)
 
@@ -289,15 +292,15 @@ def add_spot(m: pyo.ConcreteModel, data: PlanData) -> None:
     spot row :math:`(n, m, t)`.
 
     .. math:: 0 \\le b_{s,t,n,m} \\le \\beta_{s,t,n,m}\\,\\bar{B}_{t,n,m}
+
+    at the price :math:`\\pi_{s,t,n,m}`, the offer's price times the scenario's price factor.
     """
-    maximum = {(r.period, r.site, r.material): r.maximum for r in data.spot_offers}
-
-    def upper(s, t, n, mat):
-        shock = m.spot_factor.get((s, t, n, mat))
-        return _scaled(maximum[(t, n, mat)], shock.quantity_factor if shock else 1.0)
-
-    m.v_spot = pyo.Var(m.spot_keys, domain=pyo.NonNegativeReals,
-                       bounds=lambda _, s, t, n, mat: (0.0, upper(s, t, n, mat)))
+    offer = {(r.period, r.site, r.material): r for r in data.spot_offers}
+    no_shock = SpotShock("", "", "", "")
+    shock = {key: m.spot_factor.get(key, no_shock) for key in m.spot_keys}
+    m.spot_price = {key: offer[key[1:]].price * shock[key].price_factor for key in m.spot_keys}
+    m.v_spot = pyo.Var(m.spot_keys, domain=pyo.NonNegativeReals, bounds=lambda _, *key: (
+        0.0, _scaled(offer[key[1:]].maximum, shock[key].quantity_factor)))
 
 
 def add_demand(m: pyo.ConcreteModel, data: PlanData) -> None:
@@ -484,10 +487,8 @@ def add_costs(m: pyo.ConcreteModel, data: PlanData) -> None:
     for s, t, n, mat in m.stock_keys:
         terms[(s, t, "stock holding")].append(
             m.stock[(n, mat)].holding_cost * m.v_stock[s, t, n, mat])
-    for s, t, n, mat in m.spot_keys:
-        shock = m.spot_factor.get((s, t, n, mat))
-        price = m.net.spot[(t, n, mat)] * (shock.price_factor if shock else 1.0)
-        terms[(s, t, "spot")].append(price * m.v_spot[s, t, n, mat])
+    for key in m.spot_keys:
+        terms[(key[0], key[1], "spot")].append(m.spot_price[key] * m.v_spot[key])
     penalty = {(r.period, r.site, r.material): r.penalty for r in data.demands}
     for s, t, n, mat in m.demand_keys:
         terms[(s, t, "unmet demand")].append(penalty[(t, n, mat)] * m.v_unmet[s, t, n, mat])

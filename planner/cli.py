@@ -32,6 +32,7 @@ from rich.markup import escape
 
 from planner.pipeline import check_workbook, solve_workbook
 from planner.report import RunInfo, write_report
+from planner.results import expected_cost
 from planner.solve import Status
 from planner.template import write_template
 from planner.validate import Validation
@@ -158,8 +159,11 @@ def solve(term: Terminal, path: Path, output: Path, time_limit: float | None,
     except OutputError as exc:
         term.fail(str(exc), EXIT_FILE)
     colour = "green" if solved.status is Status.OPTIMAL else "yellow"
-    cost = f"; expected cost {solved.objective:,.0f} {currency}" \
-        if solved.objective is not None else ""
+    cost = ""
+    if run.result is not None:
+        cost = f"; expected cost {expected_cost(run.result):,.0f} {currency}"
+        if run.result.risk.objective == "cvar":
+            cost += f", objective {solved.objective:,.0f}"
     term.print(f"[{colour}]{solved.status.label}[/]: {escape(solved.message)}{cost}")
     if run.explanation is not None:
         for line in run.explanation.lines():

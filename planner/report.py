@@ -16,7 +16,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from planner.analysis import Measure, ValueOfInformation, describe_objective, risk_measures
 from planner.infeasibility import Explanation
 from planner.results import (
-    PlanResult, demand_by_material, scenario_summary, sourcing_shift, unmet_by_material,
+    PlanResult, demand_by_material, expected_cost, scenario_summary, sourcing_shift,
+    unmet_by_material,
 )
 from planner.solve import SolveResult
 from planner.xlsx import TITLE_FONT, atomic_save, set_value, write_table
@@ -121,10 +122,12 @@ def _summary(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run:
     facts = [
         ("Status", solved.status.label, None),
         ("Message", solved.message, None),
-        (f"Expected total cost (discounted, {run.currency})", solved.objective, MONEY),
+        ("Objective", describe_objective(result.risk) if result else "", None),
+        (f"Objective value (discounted, {run.currency})", solved.objective, MONEY),
+        (f"Expected total cost (discounted, {run.currency})",
+         expected_cost(result) if result else solved.objective, MONEY),
         ("Best bound", solved.bound, MONEY),
         ("Gap", solved.gap, "0.00%"),
-        ("Objective", describe_objective(result.risk) if result else "", None),
         ("Solve time (s)", round(solved.seconds, 3), None),
         ("Solver", solved.solver, None),
         ("Tool", f"battery-planner {version('battery-planner')}", None),

@@ -73,27 +73,30 @@ def extract(m: pyo.ConcreteModel, data: PlanData) -> PlanResult:
     supply = {(r.period, r.site, r.material): r for r in data.supplies}
     rows = []
     for s, t, n, mat in m.supply_keys:
-        r, q = supply[(t, n, mat)], _value(m.v_supply[s, t, n, mat])
-        rows.append((s, t, n, sites[n].country, mat, q, materials[mat].unit, r.capacity,
-                     _utilisation(q, r.capacity), r.unit_cost, q * r.unit_cost))
+        r, v = supply[(t, n, mat)], m.v_supply[s, t, n, mat]
+        q = _value(v)
+        rows.append((s, t, n, sites[n].country, mat, "", q, materials[mat].unit, v.ub,
+                     _utilisation(q, v.ub), r.unit_cost, q * r.unit_cost))
     option = {o.id: o for o in data.options}
     for s, t, o in m.offtake_keys:
         x, q = option[o], _value(m.v_offtake[s, t, o])
-        capacity = x.capacity * _value(m.v_option[o])
-        rows.append((s, t, x.target, sites[x.target].country, x.material, q,
+        capacity = m.share["supply"].get((s, t, x.target, x.material), 1.0) * x.capacity \
+            * _value(m.v_option[o])
+        rows.append((s, t, x.target, sites[x.target].country, x.material, o, q,
                      materials[x.material].unit, capacity, _utilisation(q, capacity),
                      x.unit_cost, q * x.unit_cost))
     sourcing = pd.DataFrame(rows, columns=[
-        "Scenario", "Period", "Site", "Country", "Material", "Quantity", "Unit", "Capacity",
-        "Utilisation", "Unit cost", "Cost"])
+        "Scenario", "Period", "Site", "Country", "Material", "Offtake", "Quantity", "Unit",
+        "Capacity", "Utilisation", "Unit cost", "Cost"])
     sourcing["Country share"] = _country_share(sourcing)
 
     process = {k.id: k for k in data.processes}
     rows = []
     for s, t, k in m.activity_keys:
         p, q = process[k], _value(m.v_activity[s, t, k])
+        capacity = _value(m.process_capacity[s, t, k])
         rows.append((s, t, k, p.site, sites[p.site].country, p.output, q,
-                     materials[p.output].unit, p.capacity, _utilisation(q, p.capacity),
+                     materials[p.output].unit, capacity, _utilisation(q, capacity),
                      p.variable_cost, q * p.variable_cost))
     processing = pd.DataFrame(rows, columns=[
         "Scenario", "Period", "Process", "Site", "Country", "Output", "Activity", "Unit",
@@ -102,23 +105,25 @@ def extract(m: pyo.ConcreteModel, data: PlanData) -> PlanResult:
     lane = {x.id: x for x in data.lanes}
     rows = []
     for s, t, x in m.flow_keys:
-        q = _value(m.v_flow[s, t, x])
+        v = m.v_flow[s, t, x]
+        q = _value(v)
         if q:
             ln = lane[x]
             rows.append((s, t, x, ln.origin, ln.destination, ln.material, q,
-                         materials[ln.material].unit, ln.capacity, _utilisation(q, ln.capacity),
+                         materials[ln.material].unit, v.ub, _utilisation(q, v.ub),
                          q * ln.unit_cost, q * ln.tariff))
     flows = pd.DataFrame(rows, columns=[
         "Scenario", "Period", "Lane", "From", "To", "Material", "Quantity", "Unit", "Capacity",
         "Utilisation", "Transport cost", "Tariff cost"])
 
-    offer = {(r.period, r.site, r.material): r for r in data.spot_offers}
     rows = []
-    for s, t, n, mat in m.spot_keys:
-        q = _value(m.v_spot[s, t, n, mat])
+    for key in m.spot_keys:
+        q = _value(m.v_spot[key])
         if q:
-            r = offer[(t, n, mat)]
-            rows.append((s, t, mat, n, q, materials[mat].unit, r.price, q * r.price, r.maximum))
+            s, t, n, mat = key
+            price = m.spot_price[key]
+            rows.append((s, t, mat, n, q, materials[mat].unit, price, q * price,
+                         m.v_spot[key].ub))
     spot = pd.DataFrame(rows, columns=[
         "Scenario", "Period", "Material", "Site", "Quantity", "Unit", "Price", "Cost",
         "Maximum"])
@@ -202,6 +207,11 @@ def demand_by_material(result: PlanResult) -> pd.DataFrame:
     out = table.groupby(["Material", "Unit"], sort=False, as_index=False).sum()
     out["Served share"] = (out["Served"] / out["Demand"].where(out["Demand"] > ZERO)).astype(float)
     return out
+
+
+def expected_cost(result: PlanResult) -> float:
+    """Probability-weighted total cost (commitments plus recourse, discounted)."""
+    return float((result.scenarios["Probability"] * result.scenarios["Total cost"]).sum())
 
 
 def scenario_summary(result: PlanResult) -> pd.DataFrame:

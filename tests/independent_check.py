@@ -638,8 +638,13 @@ class Checker:
     def match(self, sources: list[Option | None], node: tuple[str, str, str],
               row: dict) -> tuple[Option | None] | tuple[()]:
         """The source of a Sourcing row at ``node`` among ``sources`` (None: the Supply
-        row): the first whose unit cost is the row's Unit cost, preferring one whose
-        capacity (an offtake's: capacity x taken) is the row's Capacity; () if none fits."""
+        row): the offtake the row's Offtake column names (blank: the Supply row), else the
+        first whose unit cost is the row's Unit cost, preferring one whose capacity (an
+        offtake's: capacity x taken) is the row's Capacity; () if none fits."""
+        if "Offtake" in row:
+            name = text(row["Offtake"])
+            named = [x for x in sources if (x.name if x else "") == name]
+            return tuple(named[:1])
         def unit_cost(x: Option | None) -> float:
             return self.plan.supply[node][1] if x is None else x.unit_cost
 
@@ -949,15 +954,15 @@ class Checker:
             return
         cells = [list(r) + [None] * 3 for r in self.wb["Summary"].iter_rows(values_only=True)]
         items = {text(r[0]): r[1] for r in cells if len(r) > 1 and r[0] is not None}
-        objective = self.objective()
-        reported = next((v for k, v in items.items() if k.startswith("Expected total cost")),
-                        "missing")
-        if reported == "missing":
-            self.fail("Summary: no 'Expected total cost' item")
-        elif not isinstance(reported, (int, float)) or not close(reported, objective, self.tol):
-            self.fail(f"Summary: expected total cost {reported!r} but the input's prices give "
-                      f"{fmt(objective)} (objective "
-                      f"{word(self.plan.settings.get('objective')) or 'expected'})")
+        for item, want in (("Objective value", self.objective()),
+                           ("Expected total cost", self.expected())):
+            reported = next((v for k, v in items.items() if k.startswith(item)), "missing")
+            if reported == "missing":
+                self.fail(f"Summary: no '{item}' item")
+            elif not isinstance(reported, (int, float)) or not close(reported, want, self.tol):
+                self.fail(f"Summary: {item.lower()} {reported!r} but the input's prices give "
+                          f"{fmt(want)} (objective "
+                          f"{word(self.plan.settings.get('objective')) or 'expected'})")
 
         p = self.plan.probability
         plain, discounted = dict.fromkeys(CATEGORIES, 0.0), dict.fromkeys(CATEGORIES, 0.0)

@@ -587,25 +587,13 @@ def spot_shock_result(tmp_path_factory) -> tuple[Path, Path]:
     return input_path, solve_cli(input_path, folder / "shock_result.xlsx")
 
 
-def test_spot_cost_at_the_shocked_price_adds_up(spot_shock_result):
-    """The Costs sheet, Scenarios, Summary and Risk charge the shocked price; at most the
-    Spot purchases row disagrees (next test)."""
-    input_path, result = spot_shock_result
-    found = check(input_path, result)
-    assert all(v.startswith("Spot purchases row") for v in found), found
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "planner/results.py writes the Spot purchases Price and Cost at the offer's price, not "
-    "price x the scenario's price multiplier that the model charges (Costs sheet)"))
 def test_spot_purchases_rows_cost_the_shocked_price(spot_shock_result):
+    """The Spot purchases rows, the Costs sheet, Scenarios, Summary and Risk all charge the
+    price times the scenario's multiplier."""
     input_path, result = spot_shock_result
     assert check(input_path, result) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "models/model.py add_option_links bounds a lane out of an offtake-only site by the "
-    "destination's demand even where the destination holds a stock"))
 def test_offtake_lane_may_fill_a_stock_beyond_the_demand(tmp_path):
     """Mine B sells only under contract (binary: 10 t a period at 1, fee 5); market M
     wants 20 t in 2027 only (penalty 100) and may stock 10 t. Shipping 10 t in 2026 into the
