@@ -1,6 +1,7 @@
 """Phase timings of the planner, medians of several runs: ``python benchmarks/run.py``.
 
-Measures the bundled example end to end (read and validate, build, solve, extract, write)
+Measures the bundled example end to end (read and validate, build, solve, extract, the
+extra solves of the value of information, write)
 and synthetic plans of growing size (build and solve). Every time is also given as a
 ratio to a fixed pure-Python workload measured in the same run, so that numbers from a
 busy or a quiet machine can be compared.
@@ -13,6 +14,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -20,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import synthetic  # noqa: E402
 
 from models.model import build_model  # noqa: E402
+from planner.analysis import value_of_information  # noqa: E402
 from planner.convert import to_plan_data  # noqa: E402
 from planner.inputs import INPUTS  # noqa: E402
 from planner.pipeline import check_workbook  # noqa: E402
@@ -49,9 +52,11 @@ def example_phases() -> dict[str, float]:
     times["build"], (data, model) = timed(lambda: (d := to_plan_data(v), build_model(d)))
     times["solve"], solved = timed(lambda: solve(model, 600, 1e-4))
     times["extract"], result = timed(lambda: extract(model, data))
+    times["value of info"], information = timed(lambda: value_of_information(
+        data, solved.objective, lambda m: solve(m, 600, 1e-4), lambda _: nullcontext()))
     with tempfile.TemporaryDirectory() as tmp:
         times["write"], _ = timed(lambda: write_report(Path(tmp) / "r.xlsx", solved, result,
-                                                       RunInfo(path, "USD")))
+                                                       RunInfo(path, "USD"), information))
     return times
 
 

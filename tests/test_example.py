@@ -47,11 +47,41 @@ def test_example_serves_most_demand(example_run):
     assert used["Site"].nunique() >= 5
 
 
-def sodium_share(run) -> dict[str, float]:
-    mix = run.result.production_mix
+def sodium_share(run, scenario: str = "base") -> dict[str, float]:
+    mix = run.result.production_mix.query("Scenario == @scenario")
     na = mix[mix["Family"] == "sodium-ion"].groupby("Period")["Output"].sum()
     total = mix.groupby("Period")["Output"].sum()
     return (na.reindex(total.index, fill_value=0.0) / total).to_dict()
+
+
+def test_example_holds_the_article_cases(example_run):
+    data = example_run.data
+    kinds = {o.kind for o in data.options}
+    assert kinds == {"offtake", "expansion", "conversion", "stock"}
+    hit = {(a.scenario, a.target) for a in data.supply_availability if a.share == 0}
+    assert ("Jiangxi restart slips", ("Jianxiawo", "Lepidolite ore")) in hit
+    spike = [x for x in data.spot_shocks if x.scenario == "lithium price spike"
+             and x.material == "Li2CO3"]
+    assert spike and all(x.price_factor == 3 for x in spike)
+    banned = {a.target for a in data.lane_availability
+              if a.scenario == "export bans" and a.share == 0}
+    assert {("SC6 Bikita-Yibin",), ("SC6 Bikita-Yichun",)} <= banned
+    assert any(a.scenario == "DR Congo cobalt quota" and a.target == ("Co(OH)2 Kisanfu-Quzhou",)
+               for a in data.lane_availability)
+
+
+def test_sodium_ion_share_rises_in_the_price_spike(example_run):
+    base, spike = sodium_share(example_run), sodium_share(example_run, "lithium price spike")
+    assert all(spike[t] >= base[t] - 1e-9 for t in base)
+    assert sum(spike.values()) > sum(base.values()) + 0.1
+
+
+def test_example_values_information(example_run):
+    got = {x.name: x.value for x in example_run.information.measures}
+    assert got["EVPI"] >= -1e-6 * example_run.solved.objective
+    assert got["VSS"] >= -1e-6 * example_run.solved.objective
+    assert got["Wait and see (WS)"] <= example_run.solved.objective <= \
+        got["Mean-value plan (EEV)"] * (1 + 1e-6)
 
 
 def test_dearer_lithium_carbonate_does_not_lower_sodium_ion_share(tmp_path, example_run):
