@@ -6,7 +6,7 @@ Exit codes (also in the README):
 0  done: template written, workbook valid, or plan optimal
 2  wrong command-line usage
 3  the workbook has problems (each listed as ``Sheet!Cell: what; how to fix``)
-4  a file cannot be read or written
+4  a file cannot be read or written; with ``--recalc``, LibreOffice is missing or fails
 5  infeasible: no plan satisfies every hard constraint
 6  unbounded: the cost can fall without limit
 7  the time limit passed before any plan was found
@@ -22,7 +22,8 @@ import io
 import os
 import sys
 import time
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -31,6 +32,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from planner.pipeline import check_workbook, solve_workbook
+from planner.recalc import recalculated
 from planner.report import RunInfo, write_report
 from planner.solve import Status
 from planner.template import write_template
@@ -88,6 +90,22 @@ class Terminal:
             self.print(f"[red]{path.name}: {len(v.problems)} problem(s) to fix[/]")
 
 
+@contextmanager
+def _readable(term: Terminal, path: Path, recalc: bool) -> Iterator[Path]:
+    """``path``, or with ``recalc`` a copy of it recalculated by LibreOffice."""
+    if not recalc:
+        yield path
+        return
+    with ExitStack() as stack:
+        with term.phase(f"Recalculating {path.name} with LibreOffice"):
+            copy = stack.enter_context(recalculated(path))
+        yield copy
+
+
+RECALC_HELP = ("Recalculate every formula with LibreOffice before reading (for formulas "
+               "with no saved value or stale results); the input file is not changed.")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="battery-planner")
 @click.pass_context
@@ -114,11 +132,13 @@ def template(term: Terminal, path: Path, force: bool) -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path))
+@click.option("--recalc", is_flag=True, help=RECALC_HELP)
 @click.pass_obj
-def validate(term: Terminal, path: Path) -> None:
+def validate(term: Terminal, path: Path, recalc: bool) -> None:
     """Check the workbook at PATH and list every problem."""
     try:
-        v = check_workbook(path)
+        with _readable(term, path, recalc) as readable:
+            v = check_workbook(readable)
     except InputFileError as exc:
         term.fail(str(exc), EXIT_FILE)
     term.report_validation(v, path)
@@ -134,15 +154,17 @@ def validate(term: Terminal, path: Path) -> None:
 @click.option("--time-limit", type=click.FloatRange(min=1), help="Seconds; overrides Settings.")
 @click.option("--mip-gap", type=click.FloatRange(0, 1), help="Overrides Settings.")
 @click.option("-q", "--quiet", is_flag=True, help="Hide the solver's log.")
+@click.option("--recalc", is_flag=True, help=RECALC_HELP)
 @click.pass_obj
 def solve(term: Terminal, path: Path, output: Path, time_limit: float | None,
-          mip_gap: float | None, quiet: bool) -> None:
+          mip_gap: float | None, quiet: bool, recalc: bool) -> None:
     """Solve the workbook at PATH and write the result workbook OUTPUT."""
     term.quiet = quiet
     try:
         check_writable(output, [path])
-        run = solve_workbook(path, time_limit=time_limit, mip_gap=mip_gap,
-                             phase=term.phase, on_log_line=term.solver_line)
+        with _readable(term, path, recalc) as readable:
+            run = solve_workbook(readable, time_limit=time_limit, mip_gap=mip_gap,
+                                 phase=term.phase, on_log_line=term.solver_line)
     except (InputFileError, OutputError) as exc:
         term.fail(str(exc), EXIT_FILE)
     except KeyboardInterrupt:
