@@ -2,18 +2,19 @@
 
 Exit codes (also in the README):
 
-== ==========================================================================
-0  done: template written, workbook valid, or plan optimal
-2  wrong command-line usage
-3  the workbook has problems (each listed as ``Sheet!Cell: what; how to fix``)
-4  a file cannot be read or written; with ``--recalc``, LibreOffice is missing or fails
-5  infeasible: no plan satisfies every hard constraint
-6  unbounded: the cost can fall without limit
-7  the time limit passed before any plan was found
-8  a plan was found but not proven optimal (time limit); the gap is reported
-9  the solver failed
-130 interrupted (Ctrl-C)
-== ==========================================================================
+=== =========================================================================
+0   done: template written, workbook valid, or plan optimal
+2   wrong command-line usage
+3   the workbook has problems (each listed as ``Sheet!Cell: what; how to fix``)
+4   a file cannot be read or written; with ``--recalc``, LibreOffice is missing or fails
+5   infeasible: no plan satisfies every hard constraint
+6   unbounded: the cost can fall without limit
+7   the time limit passed before any plan was found
+8   a plan was found but not proven optimal (time limit); the gap is reported
+9   the solver failed
+130 interrupted (Ctrl-C); if HiGHS had found a plan, the result is written with its gap,
+    else nothing is written
+=== =========================================================================
 """
 
 from __future__ import annotations
@@ -141,6 +142,8 @@ def validate(term: Terminal, path: Path, recalc: bool) -> None:
             v = check_workbook(readable)
     except InputFileError as exc:
         term.fail(str(exc), EXIT_FILE)
+    except KeyboardInterrupt:
+        term.fail("interrupted", EXIT_INTERRUPTED)
     term.report_validation(v, path)
     if not v.ok:
         sys.exit(EXIT_INVALID)
@@ -173,14 +176,20 @@ def solve(term: Terminal, path: Path, output: Path, time_limit: float | None,
     if run.solved is None:
         sys.exit(EXIT_INVALID)
     solved, currency = run.solved, str(run.validation.settings["Currency"])
+    if solved.status is Status.INTERRUPTED_NO_PLAN:
+        term.fail(f"{solved.message}; nothing was written", EXIT_INTERRUPTED)
     try:
         with term.phase(f"Writing {output.name}"):
             write_report(output, solved, run.result, RunInfo(path, currency))
     except OutputError as exc:
         term.fail(str(exc), EXIT_FILE)
+    except KeyboardInterrupt:
+        term.fail(f"interrupted while writing; {output} was not written", EXIT_INTERRUPTED)
     colour = "green" if solved.status is Status.OPTIMAL else "yellow"
     cost = f"; expected cost {solved.objective:,.0f} {currency}" \
         if solved.objective is not None else ""
+    if solved.status is not Status.OPTIMAL and solved.gap is not None:
+        cost += f", within {solved.gap:.2%} of the best bound"
     term.print(f"[{colour}]{solved.status.label}[/]: {escape(solved.message)}{cost}")
     term.print(f"Result written to {output}")
     sys.exit(solved.status.exit_code)
