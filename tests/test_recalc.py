@@ -159,3 +159,18 @@ def test_hanging_libreoffice_is_stopped(formula_plan, tmp_path, monkeypatch):
     assert "in.xlsx: LibreOffice did not finish recalculating it within 0.3 s" in result.output
     time.sleep(1.5)
     assert not marker.exists()
+
+
+@posix_only
+def test_unreadable_copy_is_reported_against_the_input(formula_plan, tmp_path, monkeypatch):
+    program = stand_in(tmp_path, 'while [ $# -gt 1 ]; do [ "$1" = --outdir ] && out=$2; '
+                                 'shift; done; name=$(basename "$1"); '
+                                 'echo "not a workbook" > "$out/${name%.*}.xlsx"')
+    monkeypatch.setattr(planner.recalc, "find_soffice", lambda: program)
+    result = plan("validate", "--recalc", formula_plan)
+    assert result.exit_code == 4
+    assert f"{formula_plan} (recalculated by LibreOffice): not an Excel workbook" \
+        in result.output
+    with pytest.raises(InputFileError, match="recalculated by LibreOffice"):
+        with recalculated(formula_plan) as copy:
+            read_workbook(copy)
