@@ -87,6 +87,10 @@ def risk_measures(risk: Risk, scenarios: pd.DataFrame) -> list[Measure]:
     ]
 
 
+class _Interrupted(Exception):
+    """Ctrl-C stopped an extra solve: the rest are not worth starting."""
+
+
 @dataclass(frozen=True)
 class ValueOfInformation:
     measures: list[Measure]
@@ -98,30 +102,40 @@ def value_of_information(data: PlanData, rp: float, solve: Solver,
                          phase: Callable[[str], AbstractContextManager]) -> ValueOfInformation:
     """WS, EEV, EVPI and VSS of a plan whose objective is ``rp``, by the extra solves."""
     solves: list[tuple[str, SolveResult]] = []
-    ws_costs = []
-    for k, scenario in enumerate(data.scenarios, start=1):
-        with phase(f"Wait-and-see solve {k} of {len(data.scenarios)} ({scenario.id})"):
-            solved = solve(build_model(data.only(scenario.id)))
-        solves.append((f"wait and see: {scenario.id}", solved))
-        ws_costs.append(solved.objective if solved.status is Status.OPTIMAL else None)
-    p = [s.probability for s in data.scenarios]
-    ws = risk_value(data.risk, ws_costs, p) if None not in ws_costs else None
 
-    with phase("Mean-value solve"):
+    def run(title: str, name: str, model: pyo.ConcreteModel) -> SolveResult:
+        with phase(title):
+            solved = solve(model)
+        solves.append((name, solved))
+        if solved.status in (Status.INTERRUPTED, Status.INTERRUPTED_NO_PLAN):
+            raise _Interrupted
+        return solved
+
+    try:
+        ws_costs = []
+        for k, scenario in enumerate(data.scenarios, start=1):
+            solved = run(f"Wait-and-see solve {k} of {len(data.scenarios)} ({scenario.id})",
+                         f"wait and see: {scenario.id}", build_model(data.only(scenario.id)))
+            ws_costs.append(solved.objective if solved.status is Status.OPTIMAL else None)
+        p = [s.probability for s in data.scenarios]
+        ws = risk_value(data.risk, ws_costs, p) if None not in ws_costs else None
+
         mean = build_model(data.mean_value())
-        ev = solve(mean)
-    solves.append(("mean value", ev))
-    eev = None
-    if ev.status.has_plan:
-        fixed = build_model(data)
-        for o in data.options:
-            fixed.v_option[o.id].fix(round(pyo.value(mean.v_option[o.id]))
-                                     if o.binary else pyo.value(mean.v_option[o.id]))
-        with phase("Mean-value plan in every scenario"):
-            eev_solved = solve(fixed)
-        solves.append(("mean-value commitments in every scenario", eev_solved))
-        eev = eev_solved.objective if eev_solved.status is Status.OPTIMAL \
-            else math.inf if eev_solved.status is Status.INFEASIBLE else None
+        ev = run("Mean-value solve", "mean value", mean)
+        eev = None
+        if ev.status.has_plan:
+            fixed = build_model(data)
+            for o in data.options:
+                fixed.v_option[o.id].fix(round(pyo.value(mean.v_option[o.id]))
+                                         if o.binary else pyo.value(mean.v_option[o.id]))
+            eev_solved = run("Mean-value plan in every scenario",
+                             "mean-value commitments in every scenario", fixed)
+            eev = eev_solved.objective if eev_solved.status is Status.OPTIMAL \
+                else math.inf if eev_solved.status is Status.INFEASIBLE else None
+    except _Interrupted:
+        return ValueOfInformation(
+            [Measure("Value of information", None,
+                     "not computed: interrupted (Ctrl-C) during its extra solves")], solves)
 
     failed = [name for name, s in solves if s.status is not Status.OPTIMAL]
     note = f"; not optimal: {', '.join(failed)}" if failed else ""

@@ -2,18 +2,19 @@
 
 Exit codes (also in the README):
 
-== ==========================================================================
-0  done: template written, workbook valid, or plan optimal
-2  wrong command-line usage
-3  the workbook has problems (each listed as ``Sheet!Cell: what; how to fix``)
-4  a file cannot be read or written
-5  infeasible: no plan satisfies every hard constraint
-6  unbounded: the cost can fall without limit
-7  the time limit passed before any plan was found
-8  a plan was found but not proven optimal (time limit); the gap is reported
-9  the solver failed
-130 interrupted (Ctrl-C)
-== ==========================================================================
+=== =========================================================================
+0   done: template written, workbook valid, or plan optimal
+2   wrong command-line usage
+3   the workbook has problems (each listed as ``Sheet!Cell: what; how to fix``)
+4   a file cannot be read or written; with ``--recalc``, LibreOffice is missing or fails
+5   infeasible: no plan satisfies every hard constraint
+6   unbounded: the cost can fall without limit
+7   the time limit passed before any plan was found
+8   a plan was found but not proven optimal (time limit); the gap is reported
+9   the solver failed
+130 interrupted (Ctrl-C); if HiGHS had found a plan, the result is written with its gap,
+    else nothing is written
+=== =========================================================================
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import io
 import os
 import sys
 import time
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -31,6 +33,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from planner.pipeline import check_workbook, solve_workbook
+from planner.recalc import recalculated
 from planner.report import RunInfo, write_report
 from planner.results import expected_cost
 from planner.solve import Status
@@ -89,6 +92,22 @@ class Terminal:
             self.print(f"[red]{path.name}: {len(v.problems)} problem(s) to fix[/]")
 
 
+@contextmanager
+def _readable(term: Terminal, path: Path, recalc: bool) -> Iterator[Path]:
+    """``path``, or with ``recalc`` a copy of it recalculated by LibreOffice."""
+    if not recalc:
+        yield path
+        return
+    with ExitStack() as stack:
+        with term.phase(f"Recalculating {path.name} with LibreOffice"):
+            copy = stack.enter_context(recalculated(path))
+        yield copy
+
+
+RECALC_HELP = ("Recalculate every formula with LibreOffice before reading (for formulas "
+               "with no saved value or stale results); the input file is not changed.")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="battery-planner")
 @click.pass_context
@@ -115,13 +134,17 @@ def template(term: Terminal, path: Path, force: bool) -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path))
+@click.option("--recalc", is_flag=True, help=RECALC_HELP)
 @click.pass_obj
-def validate(term: Terminal, path: Path) -> None:
+def validate(term: Terminal, path: Path, recalc: bool) -> None:
     """Check the workbook at PATH and list every problem."""
     try:
-        v = check_workbook(path)
+        with _readable(term, path, recalc) as readable:
+            v = check_workbook(readable)
     except InputFileError as exc:
         term.fail(str(exc), EXIT_FILE)
+    except KeyboardInterrupt:
+        term.fail("interrupted", EXIT_INTERRUPTED)
     term.report_validation(v, path)
     if not v.ok:
         sys.exit(EXIT_INVALID)
@@ -135,15 +158,17 @@ def validate(term: Terminal, path: Path) -> None:
 @click.option("--time-limit", type=click.FloatRange(min=1), help="Seconds; overrides Settings.")
 @click.option("--mip-gap", type=click.FloatRange(0, 1), help="Overrides Settings.")
 @click.option("-q", "--quiet", is_flag=True, help="Hide the solver's log.")
+@click.option("--recalc", is_flag=True, help=RECALC_HELP)
 @click.pass_obj
 def solve(term: Terminal, path: Path, output: Path, time_limit: float | None,
-          mip_gap: float | None, quiet: bool) -> None:
+          mip_gap: float | None, quiet: bool, recalc: bool) -> None:
     """Solve the workbook at PATH and write the result workbook OUTPUT."""
     term.quiet = quiet
     try:
         check_writable(output, [path])
-        run = solve_workbook(path, time_limit=time_limit, mip_gap=mip_gap,
-                             phase=term.phase, on_log_line=term.solver_line)
+        with _readable(term, path, recalc) as readable:
+            run = solve_workbook(readable, time_limit=time_limit, mip_gap=mip_gap,
+                                 phase=term.phase, on_log_line=term.solver_line)
     except (InputFileError, OutputError) as exc:
         term.fail(str(exc), EXIT_FILE)
     except KeyboardInterrupt:
@@ -152,18 +177,24 @@ def solve(term: Terminal, path: Path, output: Path, time_limit: float | None,
     if run.solved is None:
         sys.exit(EXIT_INVALID)
     solved, currency = run.solved, str(run.validation.settings["Currency"])
+    if solved.status is Status.INTERRUPTED_NO_PLAN:
+        term.fail(f"{solved.message}; nothing was written", EXIT_INTERRUPTED)
     try:
         with term.phase(f"Writing {output.name}"):
             write_report(output, solved, run.result, RunInfo(path, currency), run.information,
                          run.explanation)
     except OutputError as exc:
         term.fail(str(exc), EXIT_FILE)
+    except KeyboardInterrupt:
+        term.fail(f"interrupted while writing; {output} was not written", EXIT_INTERRUPTED)
     colour = "green" if solved.status is Status.OPTIMAL else "yellow"
     cost = ""
     if run.result is not None:
         cost = f"; expected cost {expected_cost(run.result):,.0f} {currency}"
         if run.result.risk.objective == "cvar":
             cost += f", objective {solved.objective:,.0f}"
+    if solved.status is not Status.OPTIMAL and solved.gap is not None:
+        cost += f", within {solved.gap:.2%} of the best bound"
     term.print(f"[{colour}]{solved.status.label}[/]: {escape(solved.message)}{cost}")
     if run.explanation is not None:
         for line in run.explanation.lines():

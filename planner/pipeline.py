@@ -69,7 +69,7 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
         return Run(v, data, solved)
     result = extract(model, data)
     information = None
-    if len(data.scenarios) > 1:
+    if len(data.scenarios) > 1 and solved.status is Status.OPTIMAL:
         information = value_of_information(
             data, solved.objective,
             lambda extra: solve(extra, time_limit=limit, mip_gap=gap), phase)

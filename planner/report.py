@@ -100,9 +100,9 @@ def _risk(ws: Worksheet, result: PlanResult, information: ValueOfInformation | N
     row = _titled(ws, "Risk of the plan's total cost (commitments plus recourse, discounted)",
                   _measures(risk_measures(result.risk, result.scenarios)), 1)
     if information is None:
-        set_value(ws.cell(row=row, column=1),
-                  "Value of information: not computed, the plan has one scenario "
-                  "(EVPI and VSS are 0)")
+        set_value(ws.cell(row=row, column=1), "Value of information: not computed, " + (
+            "the plan has one scenario (EVPI and VSS are 0)" if len(result.scenarios) == 1
+            else "the plan is not proven optimal, so its extra solves would not be either"))
     else:
         row = _titled(ws, "Value of information and of the stochastic solution",
                       _measures(information.measures), row)

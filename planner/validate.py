@@ -121,7 +121,9 @@ def check_value(v: Validation, sheet: str, cell: RawCell, column: Column) -> obj
     if cell.problem:
         v.add(sheet, cell.ref, cell.problem,
               "open the workbook in your spreadsheet program, fix or recalculate it, and save "
-              "it (or type the value itself)")
+              "it (or type the value itself" + (
+                  ", or run again with --recalc to recalculate it with LibreOffice)"
+                  if cell.value is None else ")"))
         return None
     if cell.blank:
         if column.required:

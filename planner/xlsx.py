@@ -1,10 +1,21 @@
-"""Writing workbooks: styled tables, text kept as text, and atomic saves."""
+"""Writing workbooks: styled tables, text kept as text, and atomic saves.
+
+Excel's limits are kept: text of at most 32,767 characters in a cell, sheet names of at
+most 31 characters, and 1,048,576 rows in a sheet. A table longer than its sheet can hold
+is not cut short: :func:`atomic_save` writes it in full beside the workbook as CSV, and the
+sheet holds a note naming that file, then the header and as many rows as fit.
+"""
 
 from __future__ import annotations
 
+import csv
+import itertools
 import os
+import re
 import tempfile
+import weakref
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -18,7 +29,12 @@ HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HINT_FONT = Font(italic=True, color="595959")
 HINT_FILL = PatternFill("solid", fgColor="DDEBF7")
 TITLE_FONT = Font(bold=True, size=14)
+NOTE_FONT = Font(bold=True, color="C00000")
 MAX_CELL_TEXT = 32_767
+MAX_SHEET_ROWS = 1_048_576
+"""Rows in one Excel sheet: a header and 1,048,575 data rows."""
+MAX_SHEET_TITLE = 31
+"""Characters in a sheet's name."""
 
 
 class OutputError(Exception):
@@ -36,11 +52,50 @@ def set_value(cell: Cell, value: object) -> None:
         cell.data_type = "s"
 
 
+@dataclass
+class _Spill:
+    """A table longer than its sheet: written in full as CSV when the workbook is saved."""
+
+    note: Cell
+    columns: list[str]
+    rows: Sequence[Sequence[object]]
+    shown: int
+
+    def describe(self, file_name: str | None) -> None:
+        where = f"the file '{file_name}'" if file_name else "a CSV file"
+        set_value(self.note, f"This table has {len(self.rows):,} rows, more than an Excel "
+                  f"sheet holds: all {len(self.rows):,} are in {where} beside this "
+                  f"workbook; the first {self.shown:,} are below.")
+
+
+_SPILLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""Workbook -> its tables too long for their sheets, in the order written."""
+
+
 def write_table(ws: Worksheet, columns: Sequence[str], rows: Iterable[Sequence[object]],
                 start_row: int = 1, number_format: dict[str, str] | None = None,
                 hints: Sequence[str] | None = None) -> int:
-    """Write a styled header (and optional hint row) and the rows; return the last row used."""
+    """Write a styled header (and optional hint row) and the rows; return the last row used.
+
+    Rows beyond the sheet's last row (:data:`MAX_SHEET_ROWS`) are not dropped: the table is
+    kept for :func:`atomic_save` to write in full as CSV beside the workbook, and the sheet
+    gets a note in ``start_row`` naming that file, with the header below it and then as
+    many rows as fit.
+    """
     number_format = number_format or {}
+    rows = rows if isinstance(rows, Sequence) else list(rows)
+    room = MAX_SHEET_ROWS - start_row - (1 if hints else 0)
+    if len(rows) > room:
+        room -= 1  # the note takes the header's row
+        if room < 0:
+            raise ValueError(f"sheet {ws.title} has no room left for a table at row "
+                             f"{start_row}")
+        spill = _Spill(ws.cell(row=start_row, column=1), list(columns), rows, room)
+        spill.describe(None)
+        spill.note.font = NOTE_FONT
+        _SPILLS.setdefault(ws.parent, []).append(spill)
+        rows = itertools.islice(rows, room)
+        start_row += 1
     for j, name in enumerate(columns, start=1):
         cell = ws.cell(row=start_row, column=j)
         set_value(cell, name)
@@ -87,13 +142,70 @@ def check_writable(path: Path, inputs: Iterable[Path] = ()) -> None:
                           "close it and run again")
 
 
+def cap_sheet_titles(wb: Workbook) -> None:
+    """Shorten any sheet name longer than Excel allows, keeping the names distinct."""
+    taken = {ws.title.casefold() for ws in wb.worksheets}
+    for ws in wb.worksheets:
+        if len(ws.title) <= MAX_SHEET_TITLE:
+            continue
+        for n in itertools.count(1):
+            suffix = "" if n == 1 else f" ({n})"
+            title = ws.title[:MAX_SHEET_TITLE - len(suffix)].rstrip() + suffix
+            if title.casefold() not in taken:
+                break
+        taken.add(title.casefold())
+        ws.title = title
+
+
+def spill_path(path: Path, sheet: str, taken: Iterable[Path] = ()) -> Path:
+    """``<path's stem> - <sheet>.csv`` beside ``path``, numbered if ``taken`` has it."""
+    name = re.sub(r'[<>:"/\\|?*\x00-\x1f]', "_", sheet)
+    taken = set(taken)
+    for n in itertools.count(1):
+        candidate = path.with_name(f"{path.stem} - {name}{'' if n == 1 else f' ({n})'}.csv")
+        if candidate not in taken:
+            return candidate
+    raise AssertionError("unreachable")
+
+
+def _write_csv(spill: _Spill, path: Path) -> None:
+    """Write the whole table as UTF-8 CSV (with the BOM Excel looks for), atomically."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(spill.columns)
+            writer.writerows(spill.rows)
+        os.replace(tmp, path)
+    except PermissionError as exc:
+        raise OutputError(f"{path}: cannot be replaced ({exc.strerror}); "
+                          "close it in any program that has it open and run again") from exc
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot be written ({exc.strerror})") from exc
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def atomic_save(wb: Workbook, path: Path) -> None:
-    """Save ``wb`` to a temporary file beside ``path``, then rename it over ``path``."""
+    """Save ``wb`` to a temporary file beside ``path``, then rename it over ``path``.
+
+    Tables too long for their sheets are first written in full beside it, each as
+    ``<path's stem> - <sheet name>.csv`` (see :func:`write_table`).
+    """
     target = path.resolve()
+    cap_sheet_titles(wb)
+    spills = _SPILLS.get(wb, [])
+    files: list[Path] = []
+    for spill in spills:
+        files.append(spill_path(target, spill.note.parent.title, files))
+        spill.describe(files[-1].name)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
         wb.save(tmp)
+        for spill, file in zip(spills, files):
+            _write_csv(spill, file)
         os.replace(tmp, target)
     except PermissionError as exc:
         raise OutputError(f"{path}: cannot be replaced ({exc.strerror}); "
