@@ -168,10 +168,18 @@ def spill_path(path: Path, sheet: str, taken: Iterable[Path] = ()) -> Path:
     raise AssertionError("unreachable")
 
 
+def _usual_mode(path: str) -> None:
+    """The permissions a new file gets under the user's umask (mkstemp makes it 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def _write_csv(spill: _Spill, path: Path) -> None:
     """Write the whole table as UTF-8 CSV (with the BOM Excel looks for), atomically."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        _usual_mode(tmp)
         with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(spill.columns)
@@ -203,6 +211,7 @@ def atomic_save(wb: Workbook, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
+        _usual_mode(tmp)
         wb.save(tmp)
         for spill, file in zip(spills, files):
             _write_csv(spill, file)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import openpyxl
@@ -111,3 +112,15 @@ def test_output_folder_must_exist(tmp_path, two_mines):
     result = plan("solve", source, "-o", tmp_path / "missing" / "out.xlsx")
     assert result.exit_code == 4
     assert "does not exist" in result.output
+
+
+def test_result_file_gets_the_usual_permissions(tmp_path, two_mines):
+    """Written through a temporary file, the result still gets the umask's permissions."""
+    old = os.umask(0o022)
+    try:
+        path = write_plan(tmp_path / "plan.xlsx", two_mines)
+        out = tmp_path / "result.xlsx"
+        assert plan("solve", path, "-o", out, "-q").exit_code == 0
+        assert out.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(old)
