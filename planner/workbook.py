@@ -26,6 +26,8 @@ MAX_RATIO = 200
 MAX_PARTS = 10_000
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 """First bytes of an old .xls file, and of any password-protected workbook."""
+ZIP_MAGIC = b"PK\x03\x04"
+"""First bytes of a zip archive, so of an .xlsx file."""
 
 if not openpyxl.xml.DEFUSEDXML:
     raise ImportError("defusedxml is not installed, so openpyxl would parse workbooks with "
@@ -103,6 +105,10 @@ def guard_file(path: Path) -> list[str]:
         raise InputFileError(f"{path}: an old .xls workbook or a password-protected one; "
                              "remove any password and save it as 'Excel Workbook (.xlsx)'")
     if not zipfile.is_zipfile(path):
+        if magic.startswith(ZIP_MAGIC):
+            raise InputFileError(f"{path}: a damaged .xlsx file: its zip directory is "
+                                 "missing, as when a file is cut short while it is copied, "
+                                 "downloaded or saved; copy or save it again")
         raise InputFileError(f"{path}: not an Excel workbook (.xlsx); save it from your "
                              "spreadsheet program as 'Excel Workbook (.xlsx)'")
     try:
