@@ -138,14 +138,20 @@ def read_workbook(path: Path) -> RawWorkbook:
         values = openpyxl.load_workbook(path, read_only=True, data_only=True)
         formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for damaged files
-        raise InputFileError(f"{path}: cannot be read as an .xlsx workbook ({exc})") from exc
+        # openpyxl wraps XML errors in a message that asks to "see the exception for more
+        # details", which a planner cannot: name that exception itself
+        cause = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
+        raise InputFileError(f"{path}: cannot be read as an .xlsx workbook ({cause})") from exc
     try:
-        names = [SETTINGS_SHEET] + [s.name for s in SHEETS]
-        sheets = {name: _read_sheet(values[name], formulas[name], name)
-                  for name in names if name in values.sheetnames}
+        sheets = {}
+        for name in [SETTINGS_SHEET] + [s.name for s in SHEETS]:
+            if name in values.sheetnames:
+                try:
+                    sheets[name] = _read_sheet(values[name], formulas[name], name)
+                except Exception as exc:  # damaged sheet XML surfaces only as rows stream in
+                    raise InputFileError(f"{path}: the sheet {name} is damaged and cannot be "
+                                         f"read ({exc})") from exc
         return RawWorkbook(path, sheets, list(values.sheetnames), notes)
-    except Exception as exc:  # damaged sheet XML surfaces only while rows stream in
-        raise InputFileError(f"{path}: a damaged sheet cannot be read ({exc})") from exc
     finally:
         values.close()
         formulas.close()
