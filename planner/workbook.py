@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
+from openpyxl import Workbook
 from openpyxl.cell.read_only import EMPTY_CELL
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils import get_column_letter
 
 from planner.schema import SETTINGS_COLUMNS, SETTINGS_SHEET, SHEETS, SHEETS_BY_NAME
@@ -24,6 +26,8 @@ MAX_UNPACKED_BYTES = 256 * 2**20
 MAX_RATIO = 200
 """Largest unpacked-to-packed ratio of a part over 10 MiB (a zip bomb's is in the thousands)."""
 MAX_PARTS = 10_000
+SCHEMA_SHEET_NAMES = (SETTINGS_SHEET, *(s.name for s in SHEETS))
+"""The sheets read, in order; any other sheet is ignored."""
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 """First bytes of an old .xls file, and of any password-protected workbook."""
 ZIP_MAGIC = b"PK\x03\x04"
@@ -131,12 +135,29 @@ def guard_file(path: Path) -> list[str]:
     return []
 
 
+def _open(path: Path, data_only: bool) -> Workbook:
+    """``path`` opened read-only; a schema sheet the workbook lists without its XML part is
+    an error, where openpyxl would leave the sheet out without a word."""
+    reader = ExcelReader(path, read_only=True, data_only=data_only)
+    reader.read()
+    lost = [s.name for s in reader.parser.sheets
+            if s.name in SCHEMA_SHEET_NAMES and s.name not in reader.wb.sheetnames]
+    if lost:
+        reader.wb.close()
+        raise InputFileError(f"{path}: a damaged .xlsx file: the sheet {', '.join(lost)} is "
+                             "listed but its cells are missing from the file; save the "
+                             "workbook again from your spreadsheet program")
+    return reader.wb
+
+
 def read_workbook(path: Path) -> RawWorkbook:
     """Read every sheet the schema knows from ``path``; other sheets are ignored."""
     notes = guard_file(path)
     try:
-        values = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        values = _open(path, data_only=True)
+        formulas = _open(path, data_only=False)
+    except InputFileError:
+        raise
     except Exception as exc:  # openpyxl raises many types for damaged files
         # openpyxl wraps XML errors in a message that asks to "see the exception for more
         # details", which a planner cannot: name that exception itself
@@ -144,7 +165,7 @@ def read_workbook(path: Path) -> RawWorkbook:
         raise InputFileError(f"{path}: cannot be read as an .xlsx workbook ({cause})") from exc
     try:
         sheets = {}
-        for name in [SETTINGS_SHEET] + [s.name for s in SHEETS]:
+        for name in SCHEMA_SHEET_NAMES:
             if name in values.sheetnames:
                 try:
                     sheets[name] = _read_sheet(values[name], formulas[name], name)
