@@ -261,9 +261,9 @@ def ref_of(v: Validation, sheet: str, row: Row, column: str) -> str:
 
 def check_references(v: Validation) -> None:
     """Every reference names a row of the sheet it refers to; 'all' only where allowed."""
-    known = {spec.name: {r[spec.column(spec.key[0]).field] for r in v.tables[spec.name]}
-             for spec in SHEETS if len(spec.key) == 1}
-    known["Sites.Country"] = {r["country"] for r in v.tables["Sites"]}
+    known = {spec.name: {r[spec.column(spec.key[0]).field] for r in v.tables[spec.name]} - {None}
+             for spec in SHEETS if len(spec.key) == 1}  # a blank or bad name is no name
+    known["Sites.Country"] = {r["country"] for r in v.tables["Sites"]} - {None}
     for spec in SHEETS:
         for column in (c for c in spec.columns if c.ref_by):
             selector, targets = spec.column(column.ref_by[0]).field, dict(column.ref_by[1])
