@@ -79,7 +79,7 @@ def suggestion(value: str, known: list[str] | set[str]) -> str:
 def _typed(cell: RawCell, column: Column) -> tuple[object, str]:
     """The cell's value as the column's type, or ``(None, problem)``."""
     value = cell.value
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+    if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
         return None, f"a date or time ({value}) where {_expected(column)} belongs"
     if isinstance(value, bool):
         return None, f"a TRUE/FALSE value where {_expected(column)} belongs"

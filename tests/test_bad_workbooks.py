@@ -214,6 +214,11 @@ def _add_scenarios(content: dict) -> None:
                             {"Scenario": "storm", "Probability": 0.3}]
 
 
+def _format_time_limit_as_duration(wb: openpyxl.Workbook) -> None:
+    """Time limit 600 shown as [h]:mm:ss, a number format read back as a duration."""
+    wb["Settings"]["B6"].number_format = "[h]:mm:ss"
+
+
 def _rename_sheet(wb: openpyxl.Workbook, old: str, new: str) -> None:
     wb[old].title = new
 
@@ -299,6 +304,9 @@ CELL_CASES = [
             "Supply!E3: the number '50' is stored as text"),
     invalid("date in a number column", cells(Demand_D3=dt.datetime(2026, 3, 1)),
             "Demand!D3: a date or time (2026-03-01 00:00:00) where a number belongs"),
+    invalid("duration-formatted number", book(_format_time_limit_as_duration),
+            "Settings!B6: a date or time (600 days, 0:00:00) where a number belongs",
+            solve=True),
     invalid("TRUE/FALSE in a number column", cells(Processes_D3=True),
             "Processes!D3: a TRUE/FALSE value where a number belongs"),
     invalid("infinite number", cell_xml("Lanes", "E4", '<c r="E4"><v>1E+999</v></c>'),
