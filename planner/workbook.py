@@ -180,6 +180,10 @@ def read_workbook(path: Path) -> RawWorkbook:
 
 def _read_sheet(values_ws, formulas_ws, name: str) -> RawSheet:
     sheet = RawSheet(name)
+    for ws in (values_ws, formulas_ws):
+        # every row, not only those within the dimension the sheet stores: writers may
+        # leave that stale, and Excel ignores it
+        ws.reset_dimensions()
     hints = _expected_columns(name)
     header = next(values_ws.iter_rows(min_row=1, max_row=1, max_col=MAX_HEADER_COLUMNS,
                                       values_only=True), ())

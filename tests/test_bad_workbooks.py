@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 import subprocess
 import sys
 import zipfile
@@ -219,6 +220,13 @@ def _format_time_limit_as_duration(wb: openpyxl.Workbook) -> None:
     wb["Settings"]["B6"].number_format = "[h]:mm:ss"
 
 
+def _understate_demand(path: Path) -> None:
+    """Make the Demand sheet's stored dimension claim A1:E3 while its rows run to 4, as
+    some writers leave it; Excel reads every row regardless."""
+    edit_sheet_xml(path, "Demand", lambda text: re.sub(
+        r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:E3"/>', text))
+
+
 def _rename_sheet(wb: openpyxl.Workbook, old: str, new: str) -> None:
     wb[old].title = new
 
@@ -335,6 +343,8 @@ CELL_CASES = [
             "Sites!A7: Plant appears twice (first in row 5)", solve=True),
     invalid("duplicate Settings key", cells(Settings_A7="currency", Settings_B7="EUR"),
             "Settings!A7: Currency is set twice (first at A2)"),
+    invalid("dimension hiding a row", then(cells(Demand_D4="lots"), _understate_demand),
+            "Demand!D4: text 'lots' where a number belongs", solve=True),
     invalid("missing required column", book(lambda wb: wb["Supply"].delete_cols(4)),
             "Supply!E1: column 'Capacity' is missing from the header row", solve=True),
     invalid("misspelt header", cells(Lanes_E1="Cots"),
