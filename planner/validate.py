@@ -80,7 +80,7 @@ def suggestion(value: str, known: list[str] | set[str]) -> str:
 def _typed(cell: RawCell, column: Column) -> tuple[object, str]:
     """The cell's value as the column's type, or ``(None, problem)``."""
     value = cell.value
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+    if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
         return None, f"a date or time ({value}) where {_expected(column)} belongs"
     if isinstance(value, bool):
         return None, f"a TRUE/FALSE value where {_expected(column)} belongs"
@@ -264,9 +264,9 @@ def ref_of(v: Validation, sheet: str, row: Row, column: str) -> str:
 
 def check_references(v: Validation) -> None:
     """Every reference names a row of the sheet it refers to; 'all' only where allowed."""
-    known = {spec.name: {r[spec.column(spec.key[0]).field] for r in v.tables[spec.name]}
-             for spec in SHEETS if len(spec.key) == 1}
-    known["Sites.Country"] = {r["country"] for r in v.tables["Sites"]}
+    known = {spec.name: {r[spec.column(spec.key[0]).field] for r in v.tables[spec.name]} - {None}
+             for spec in SHEETS if len(spec.key) == 1}  # a blank or bad name is no name
+    known["Sites.Country"] = {r["country"] for r in v.tables["Sites"]} - {None}
     for spec in SHEETS:
         for column in (c for c in spec.columns if c.ref_by):
             selector, targets = spec.column(column.ref_by[0]).field, dict(column.ref_by[1])

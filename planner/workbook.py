@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
+from openpyxl import Workbook
 from openpyxl.cell.read_only import EMPTY_CELL
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils import get_column_letter
 
 from planner.schema import SETTINGS_COLUMNS, SETTINGS_SHEET, SHEETS, SHEETS_BY_NAME
@@ -24,8 +26,12 @@ MAX_UNPACKED_BYTES = 256 * 2**20
 MAX_RATIO = 200
 """Largest unpacked-to-packed ratio of a part over 10 MiB (a zip bomb's is in the thousands)."""
 MAX_PARTS = 10_000
+SCHEMA_SHEET_NAMES = (SETTINGS_SHEET, *(s.name for s in SHEETS))
+"""The sheets read, in order; any other sheet is ignored."""
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 """First bytes of an old .xls file, and of any password-protected workbook."""
+ZIP_MAGIC = b"PK\x03\x04"
+"""First bytes of a zip archive, so of an .xlsx file."""
 
 if not openpyxl.xml.DEFUSEDXML:
     raise ImportError("defusedxml is not installed, so openpyxl would parse workbooks with "
@@ -103,6 +109,10 @@ def guard_file(path: Path) -> list[str]:
         raise InputFileError(f"{path}: an old .xls workbook or a password-protected one; "
                              "remove any password and save it as 'Excel Workbook (.xlsx)'")
     if not zipfile.is_zipfile(path):
+        if magic.startswith(ZIP_MAGIC):
+            raise InputFileError(f"{path}: a damaged .xlsx file: its zip directory is "
+                                 "missing, as when a file is cut short while it is copied, "
+                                 "downloaded or saved; copy or save it again")
         raise InputFileError(f"{path}: not an Excel workbook (.xlsx); save it from your "
                              "spreadsheet program as 'Excel Workbook (.xlsx)'")
     try:
@@ -125,21 +135,44 @@ def guard_file(path: Path) -> list[str]:
     return []
 
 
+def _open(path: Path, data_only: bool) -> Workbook:
+    """``path`` opened read-only; a schema sheet the workbook lists without its XML part is
+    an error, where openpyxl would leave the sheet out without a word."""
+    reader = ExcelReader(path, read_only=True, data_only=data_only)
+    reader.read()
+    lost = [s.name for s in reader.parser.sheets
+            if s.name in SCHEMA_SHEET_NAMES and s.name not in reader.wb.sheetnames]
+    if lost:
+        reader.wb.close()
+        raise InputFileError(f"{path}: a damaged .xlsx file: the sheet {', '.join(lost)} is "
+                             "listed but its cells are missing from the file; save the "
+                             "workbook again from your spreadsheet program")
+    return reader.wb
+
+
 def read_workbook(path: Path) -> RawWorkbook:
     """Read every sheet the schema knows from ``path``; other sheets are ignored."""
     notes = guard_file(path)
     try:
-        values = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        values = _open(path, data_only=True)
+        formulas = _open(path, data_only=False)
+    except InputFileError:
+        raise
     except Exception as exc:  # openpyxl raises many types for damaged files
-        raise InputFileError(f"{path}: cannot be read as an .xlsx workbook ({exc})") from exc
+        # openpyxl wraps XML errors in a message that asks to "see the exception for more
+        # details", which a planner cannot: name that exception itself
+        cause = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
+        raise InputFileError(f"{path}: cannot be read as an .xlsx workbook ({cause})") from exc
     try:
-        names = [SETTINGS_SHEET] + [s.name for s in SHEETS]
-        sheets = {name: _read_sheet(values[name], formulas[name], name)
-                  for name in names if name in values.sheetnames}
+        sheets = {}
+        for name in SCHEMA_SHEET_NAMES:
+            if name in values.sheetnames:
+                try:
+                    sheets[name] = _read_sheet(values[name], formulas[name], name)
+                except Exception as exc:  # damaged sheet XML surfaces only as rows stream in
+                    raise InputFileError(f"{path}: the sheet {name} is damaged and cannot be "
+                                         f"read ({exc})") from exc
         return RawWorkbook(path, sheets, list(values.sheetnames), notes)
-    except Exception as exc:  # damaged sheet XML surfaces only while rows stream in
-        raise InputFileError(f"{path}: a damaged sheet cannot be read ({exc})") from exc
     finally:
         values.close()
         formulas.close()
@@ -147,6 +180,10 @@ def read_workbook(path: Path) -> RawWorkbook:
 
 def _read_sheet(values_ws, formulas_ws, name: str) -> RawSheet:
     sheet = RawSheet(name)
+    for ws in (values_ws, formulas_ws):
+        # every row, not only those within the dimension the sheet stores: writers may
+        # leave that stale, and Excel ignores it
+        ws.reset_dimensions()
     hints = _expected_columns(name)
     header = next(values_ws.iter_rows(min_row=1, max_row=1, max_col=MAX_HEADER_COLUMNS,
                                       values_only=True), ())
