@@ -217,7 +217,9 @@ def _add_scenarios(content: dict) -> None:
 
 def _format_time_limit_as_duration(wb: openpyxl.Workbook) -> None:
     """Time limit 600 shown as [h]:mm:ss, a number format read back as a duration."""
-    wb["Settings"]["B6"].number_format = "[h]:mm:ss"
+    row = next(c.row for c in wb["Settings"]["A"] if c.value == "Time limit")
+    assert row == 10, "the case's expected cell assumes Time limit in row 10"
+    wb["Settings"].cell(row=row, column=2).number_format = "[h]:mm:ss"
 
 
 def _understate_demand(path: Path) -> None:
@@ -313,7 +315,7 @@ CELL_CASES = [
     invalid("date in a number column", cells(Demand_D3=dt.datetime(2026, 3, 1)),
             "Demand!D3: a date or time (2026-03-01 00:00:00) where a number belongs"),
     invalid("duration-formatted number", book(_format_time_limit_as_duration),
-            "Settings!B6: a date or time (600 days, 0:00:00) where a number belongs",
+            "Settings!B10: a date or time (600 days, 0:00:00) where a number belongs",
             solve=True),
     invalid("TRUE/FALSE in a number column", cells(Processes_D3=True),
             "Processes!D3: a TRUE/FALSE value where a number belongs"),
