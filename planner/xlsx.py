@@ -14,7 +14,8 @@ import os
 import re
 import tempfile
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,22 +169,17 @@ def spill_path(path: Path, sheet: str, taken: Iterable[Path] = ()) -> Path:
     raise AssertionError("unreachable")
 
 
-def _usual_mode(path: str) -> None:
-    """The permissions a new file gets under the user's umask (mkstemp makes it 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
-
-
-def _write_csv(spill: _Spill, path: Path) -> None:
-    """Write the whole table as UTF-8 CSV (with the BOM Excel looks for), atomically."""
+@contextmanager
+def _replacing(path: Path) -> Iterator[str]:
+    """A temporary file beside ``path`` to write, renamed over ``path`` when the block ends
+    well and removed otherwise; it gets the permissions the umask gives new files."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
     try:
-        _usual_mode(tmp)
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(spill.columns)
-            writer.writerows(spill.rows)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        yield tmp
         os.replace(tmp, path)
     except PermissionError as exc:
         raise OutputError(f"{path}: cannot be replaced ({exc.strerror}); "
@@ -193,6 +189,14 @@ def _write_csv(spill: _Spill, path: Path) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _write_csv(spill: _Spill, path: Path) -> None:
+    """Write the whole table as UTF-8 CSV (with the BOM Excel looks for), atomically."""
+    with _replacing(path) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(spill.columns)
+        writer.writerows(spill.rows)
 
 
 def atomic_save(wb: Workbook, path: Path) -> None:
@@ -208,19 +212,7 @@ def atomic_save(wb: Workbook, path: Path) -> None:
     for spill in spills:
         files.append(spill_path(target, spill.note.parent.title, files))
         spill.describe(files[-1].name)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        _usual_mode(tmp)
+    with _replacing(target) as tmp:
         wb.save(tmp)
         for spill, file in zip(spills, files):
             _write_csv(spill, file)
-        os.replace(tmp, target)
-    except PermissionError as exc:
-        raise OutputError(f"{path}: cannot be replaced ({exc.strerror}); "
-                          "close it in any program that has it open and run again") from exc
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot be written ({exc.strerror})") from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
