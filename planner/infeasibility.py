@@ -55,8 +55,13 @@ class Explanation:
     note: str
     """How it was found, or why nothing could be isolated."""
 
-    def lines(self) -> list[str]:
-        return [self.note] + [f"  {m}" for m in self.members]
+    def lines(self, most: int = 15) -> list[str]:
+        """The note and up to ``most`` members, to fit one screen."""
+        shown = [f"  {m}" for m in self.members[:most]]
+        if len(self.members) > most:
+            shown.append(f"  ... and {len(self.members) - most} more: every one is on the "
+                         "result's Infeasibility sheet")
+        return [self.note, *shown]
 
 
 def conflict(model: pyo.ConcreteModel) -> tuple[list, list] | None:

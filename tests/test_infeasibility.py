@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from conftest import periods, sites, write_plan
 from planner.cli import main
+from planner.infeasibility import Explanation, Member
 from planner.pipeline import solve_workbook
 from test_commitments import stress_plan
 
@@ -101,3 +102,10 @@ def test_end_minimum_stock_conflict(tmp_path):
     says = [str(m) for m in run.explanation.members]
     assert "Stocks row 3: at least 8 t of Ore left at M at the end (scenario base, 2026)" in says
     assert "Supply row 3: A supplies at most 5 t of Ore (scenario base, 2026)" in says
+
+
+def test_a_long_conflict_is_cut_to_one_screen():
+    members = [Member("Demand", row, f"{row} t of Ore wanted at M") for row in range(3, 33)]
+    lines = Explanation(members, "These rows cannot all hold:").lines(most=15)
+    assert len(lines) == 17
+    assert lines[-1] == "  ... and 15 more: every one is on the result's Infeasibility sheet"
