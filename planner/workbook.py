@@ -38,6 +38,9 @@ if not openpyxl.xml.DEFUSEDXML:
                       "an XML parser open to entity attacks; install battery-planner again")
 
 
+REPAIR = "open it in your spreadsheet program and save it again, or use an earlier copy"
+
+
 class InputFileError(Exception):
     """The file cannot be read as a workbook; the message names it and says why."""
 
@@ -162,7 +165,8 @@ def read_workbook(path: Path) -> RawWorkbook:
         # openpyxl wraps XML errors in a message that asks to "see the exception for more
         # details", which a planner cannot: name that exception itself
         cause = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
-        raise InputFileError(f"{path}: cannot be read as an .xlsx workbook ({cause})") from exc
+        raise InputFileError(f"{path}: cannot be read as an .xlsx workbook ({cause}); "
+                             f"{REPAIR}") from exc
     try:
         sheets = {}
         for name in SCHEMA_SHEET_NAMES:
@@ -171,7 +175,7 @@ def read_workbook(path: Path) -> RawWorkbook:
                     sheets[name] = _read_sheet(values[name], formulas[name], name)
                 except Exception as exc:  # damaged sheet XML surfaces only as rows stream in
                     raise InputFileError(f"{path}: the sheet {name} is damaged and cannot be "
-                                         f"read ({exc})") from exc
+                                         f"read ({exc}); {REPAIR}") from exc
         return RawWorkbook(path, sheets, list(values.sheetnames), notes)
     finally:
         values.close()
