@@ -262,7 +262,7 @@ class PlanData:
             lost: dict[tuple, float] = defaultdict(float)
             for a in rows:
                 lost[(a.period, a.target)] += p[a.scenario] * (1.0 - a.share)
-            return tuple(Availability(MEAN_SCENARIO, t, target, 1.0 - x)
+            return tuple(Availability(MEAN_SCENARIO, t, target, _exact(1.0 - x))
                          for (t, target), x in lost.items())
 
         moved: dict[tuple, list[float]] = defaultdict(lambda: [0.0, 0.0])
@@ -275,8 +275,15 @@ class PlanData:
             supply_availability=mean_availability(self.supply_availability),
             process_availability=mean_availability(self.process_availability),
             lane_availability=mean_availability(self.lane_availability),
-            spot_shocks=tuple(SpotShock(MEAN_SCENARIO, t, n, m, 1.0 + f[0], 1.0 + f[1])
+            spot_shocks=tuple(SpotShock(MEAN_SCENARIO, t, n, m, _exact(1.0 + f[0]),
+                                        _exact(1.0 + f[1]))
                               for (t, n, m), f in moved.items()))
+
+
+def _exact(share: float) -> float:
+    """A mean share with rounding error removed where it should be 0 or 1: a mean of zero
+    availabilities must close an unlimited lane as each of them does."""
+    return 0.0 if abs(share) < 1e-12 else 1.0 if abs(share - 1.0) < 1e-12 else share
 
 
 def _of(rows: tuple, scenario: ScenarioId) -> tuple:

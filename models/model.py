@@ -245,7 +245,8 @@ def add_option_links(m: pyo.ConcreteModel, data: PlanData) -> None:
     """Lane by lane, no flow out of a site whose only source is offtake options not taken.
 
     Where offtakes :math:`O_{n,m}` are the only source of material :math:`m` at site
-    :math:`n` (no supply row, process, inflow or spot purchase there), every lane :math:`l`
+    :math:`n` (no supply row, process, inflow, stock or spot purchase there), every lane
+    :math:`l`
     leaving it is bounded by the options taken:
 
     .. math:: f_{s,t,l} \\le \\sum_{o \\in O_{n,m},\\, t \\ge t_o} U_{s,t,l,o}\\, z_o, \\qquad
@@ -331,10 +332,12 @@ def add_stocks(m: pyo.ConcreteModel, data: PlanData) -> None:
         m.stock_keys, domain=pyo.NonNegativeReals,
         bounds=lambda _, s, t, n, mat: (0.0, None if (n, mat) in optional
                                         else stock[(n, mat)].maximum))
+    m.stock_capacity = pyo.Expression(
+        m.stock_keys,
+        rule=lambda _, s, t, n, mat: stock[(n, mat)].maximum + _added(m, ("stock", n, mat), t))
     m.c_stock_capacity = pyo.Constraint(
         [key for key in m.stock_keys if key[2:] in optional],
-        rule=lambda _, s, t, n, mat: m.v_stock[s, t, n, mat]
-        <= stock[(n, mat)].maximum + _added(m, ("stock", n, mat), t))
+        rule=lambda _, *key: m.v_stock[key] <= m.stock_capacity[key])
     last = m.periods.last()
     m.c_stock_end = pyo.Constraint(
         [key for key in m.stock_keys if key[1] == last and stock[key[2:]].end_minimum > 0],
@@ -392,32 +395,34 @@ def add_policies(m: pyo.ConcreteModel, data: PlanData) -> None:
               \\text{ (min country share)}
 
     and for a process :math:`k` (max process share):
-    :math:`y_{s,t,k} \\le \\sigma \\sum_{k': o_{k'} = o_k} y_{s,t,k'}`.
+    :math:`y_{s,t,k} \\le \\sigma \\sum_{k': o_{k'} = o_k} y_{s,t,k'}`. A period in which
+    nothing can bring the material in has no constraint.
     """
     country = {x.id: x.country for x in data.sites}
     option = {o.id: o for o in data.options}
     process = {k.id: k for k in data.processes}
+    entering: dict[tuple[str, str, str], list[tuple[str, object]]] = defaultdict(list)
+    """(scenario, period, material) -> (country, quantity) of every way it enters."""
+    for s, t, n, mat in m.supply_keys:
+        entering[(s, t, mat)].append((country[n], m.v_supply[s, t, n, mat]))
+    for s, t, o in m.offtake_keys:
+        x = option[o]
+        entering[(s, t, x.material)].append((country[x.target], m.v_offtake[s, t, o]))
+    for s, t, k in m.activity_keys:
+        entering[(s, t, process[k].output)].append((country[process[k].site],
+                                                    m.v_activity[s, t, k]))
+    for s, t, n, mat in m.spot_keys:
+        entering[(s, t, mat)].append((country[n], m.v_spot[s, t, n, mat]))
 
-    def entering(s, t, mat) -> list[tuple[str, object]]:
-        """(country, quantity) of every way ``mat`` enters the network in ``t``."""
-        out = [(country[n], m.v_supply[s, t, n, mat])
-               for tt, n, x in m.net.supply if (tt, x) == (t, mat)]
-        out += [(country[option[o].target], m.v_offtake[s, t, o])
-                for ss, tt, o in m.offtake_keys
-                if (ss, tt) == (s, t) and option[o].material == mat]
-        out += [(country[k.site], m.v_activity[s, t, k.id])
-                for k in data.processes if k.output == mat]
-        out += [(country[n], m.v_spot[s, t, n, mat])
-                for tt, n, x in m.net.spot if (tt, x) == (t, mat)]
-        return out
-
-    def rule(_, s, policy, period):
-        p = policies[(policy, period)]
+    def rule(_, s, t, policy):
+        p = policies[(policy, t)]
         if p.kind == "max process share":
             output = process[p.process].output
-            return m.v_activity[s, p.period, p.process] <= p.share * sum(
-                m.v_activity[s, p.period, k.id] for k in data.processes if k.output == output)
-        terms = entering(s, p.period, p.material)
+            return m.v_activity[s, t, p.process] <= p.share * sum(
+                m.v_activity[s, t, k.id] for k in data.processes if k.output == output)
+        terms = entering.get((s, t, p.material))
+        if not terms:
+            return pyo.Constraint.Skip
         listed = sum(q for c, q in terms if c in p.countries)
         total = sum(q for _, q in terms)
         if p.kind == "max country share":
@@ -425,7 +430,8 @@ def add_policies(m: pyo.ConcreteModel, data: PlanData) -> None:
         return listed >= p.share * total
 
     policies = {(p.id, p.period): p for p in data.policies}
-    m.c_policy = pyo.Constraint([(s, *key) for s in m.scenarios for key in policies], rule=rule)
+    m.c_policy = pyo.Constraint([(s, t, name) for s in m.scenarios for name, t in policies],
+                                rule=rule)
 
 
 def add_stress_caps(m: pyo.ConcreteModel, data: PlanData) -> None:

@@ -12,6 +12,9 @@ Stochastic Programming*, ch. 4), each measured with the plan's own objective
 - EEV: the mean-value problem (one scenario with the probability-weighted availabilities
   and spot factors) is solved, its commitments are fixed and the stochastic model is
   solved with them. VSS = EEV - RP >= 0.
+
+Each is exact to the solver's MIP gap, so EVPI and VSS are too: a small negative value
+is within that tolerance.
 """
 
 from __future__ import annotations
@@ -87,6 +90,15 @@ def risk_measures(risk: Risk, scenarios: pd.DataFrame) -> list[Measure]:
     ]
 
 
+ACCURACY = " (each solve is exact to the MIP gap, so a difference within it is noise)"
+
+
+def ev_state(solves: list[tuple[str, SolveResult]]) -> str:
+    """Why EEV has no value: the mean-value solve or the fixed solve did not end optimal."""
+    return "; ".join(f"the {name} solve ended {s.status.label}" for name, s in solves
+                     if not name.startswith("wait and see") and s.status is not Status.OPTIMAL)
+
+
 class _Interrupted(Exception):
     """Ctrl-C stopped an extra solve: the rest are not worth starting."""
 
@@ -137,8 +149,9 @@ def value_of_information(data: PlanData, rp: float, solve: Solver,
             [Measure("Value of information", None,
                      "not computed: interrupted (Ctrl-C) during its extra solves")], solves)
 
-    failed = [name for name, s in solves if s.status is not Status.OPTIMAL]
-    note = f"; not optimal: {', '.join(failed)}" if failed else ""
+    failed = [name for name, s in solves if s.status is not Status.OPTIMAL
+              and name.startswith("wait and see")]
+    note = f"; not computed, not optimal: {', '.join(failed)}" if failed else ""
     measures = [
         Measure("Recourse problem (RP)", rp, "the plan's objective"),
         Measure("Wait and see (WS)", ws, "objective of the optimal costs of each scenario "
@@ -147,11 +160,13 @@ def value_of_information(data: PlanData, rp: float, solve: Solver,
                 "objective when the commitments of the plan for the mean scenario "
                 "(probability-weighted availabilities and spot factors) are fixed and every "
                 "scenario is solved" + (" (infinite: that plan is infeasible in some "
-                                        "scenario)" if eev == math.inf else "")),
+                                        "scenario)" if eev == math.inf else "")
+                + ("" if eev is not None else
+                   f"; not computed: {ev_state(solves)}")),
         Measure("EVPI", None if ws is None else rp - ws,
-                "RP - WS: what knowing the scenario in advance would save"),
+                "RP - WS: what knowing the scenario in advance would save" + ACCURACY),
         Measure("VSS", None if eev is None else eev - rp,
                 "EEV - RP: what planning for every scenario saves over planning for the "
-                "mean"),
+                "mean" + ACCURACY),
     ]
     return ValueOfInformation(measures, solves)

@@ -129,7 +129,8 @@ def to_plan_data(v: Validation) -> PlanData:
     kinds = {r["material"]: r["kind"] for r in t["Materials"]}
     offers = per_period(t["SpotMarket"], periods, ("material", "site"))
     hit = availabilities(v, periods)
-    scenarios = tuple(Scenario(ScenarioId(r["scenario"]), r["probability"], r["kind"])
+    total = sum(r["probability"] for r in t["Scenarios"])  # 1 within the validator's 1e-6
+    scenarios = tuple(Scenario(ScenarioId(r["scenario"]), r["probability"] / total, r["kind"])
                       for r in t["Scenarios"]) or (Scenario(BASE_SCENARIO, 1.0),)
     recipes: dict[str, list[tuple[MaterialId, float]]] = defaultdict(list)
     for r in t["Recipes"]:

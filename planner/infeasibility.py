@@ -16,18 +16,21 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import pyomo.environ as pyo
+from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from models.data import PlanData
-from planner.convert import disruption_hits, per_period
+from planner.convert import disruption_hits, per_period, period_range
 from planner.validate import Validation
 
 IIS_FROM_LP_IRREDUCIBLE = 2 | 4
-"""HiGHS ``iis_strategy``: from the LP's dual ray, reduced to an irreducible set."""
+"""HiGHS ``iis_strategy``: kIisStrategyFromLp | kIisStrategyIrreducible, a conflict found
+from the LP and reduced until irreducible."""
 LOWER, UPPER, BOXED = 2, 3, 4
 """HiGHS IIS bound status of a column or row that takes part in the conflict."""
 ORDER = ("Policies", "Settings", "Options", "Stocks", "CapacityGroups", "Supply", "Processes",
-         "Lanes", "SpotMarket", "Disruptions", "Demand", "Scenarios", "Material balance")
+         "Lanes", "SpotMarket", "Disruptions", "PriceShocks", "Demand", "Scenarios",
+         "Material balance")
 """The order members are listed in: hard limits first, then what they conflict with."""
 
 
@@ -66,18 +69,22 @@ class Explanation:
 
 def conflict(model: pyo.ConcreteModel) -> tuple[list, list] | None:
     """The constraints and the variables whose bounds form an IIS of ``model``'s linear
-    relaxation, or None when HiGHS finds none (the relaxation is feasible)."""
+    relaxation; None when that relaxation is feasible, and two empty lists when it is not
+    but HiGHS isolates no conflict."""
     relaxed = [v for v in model.component_data_objects(pyo.Var) if v.is_binary()]
     for v in relaxed:
         v.domain = pyo.UnitInterval
     try:
         solver = Highs()
-        solver.solve(model, load_solutions=False, raise_exception_on_nonoptimal_result=False,
-                     solver_options={"presolve": "off", "iis_strategy": IIS_FROM_LP_IRREDUCIBLE})
+        results = solver.solve(
+            model, load_solutions=False, raise_exception_on_nonoptimal_result=False,
+            solver_options={"presolve": "off", "iis_strategy": IIS_FROM_LP_IRREDUCIBLE})
+        if results.termination_condition is not TerminationCondition.provenInfeasible:
+            return None
         solver._solver_model.setOptionValue("output_flag", False)
         _, iis = solver._solver_model.getIis()
-        if not iis.valid_ or not (iis.row_index_ or iis.col_index_):
-            return None
+        if not iis.valid_:
+            return [], []
         rows = {i: c for c, i in solver._pyomo_con_to_solver_con_map.items()}
         index = solver._pyomo_var_to_solver_var_map
         columns = {index[id(v)]: v for v in model.component_data_objects(pyo.Var)
@@ -115,6 +122,16 @@ class _Rows:
         self.disruption = disruption_hits(v, periods)
         self.supply_capacity = {(x.site, x.material, x.period): x.capacity
                                 for x in data.supplies}
+        self.spot_maximum = {(x.period, x.site, x.material): x.maximum
+                             for x in data.spot_offers}
+        self.shocks: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
+        for shock in t["PriceShocks"]:
+            span = set(period_range(shock, periods))
+            for (period, site, material) in self.spot_maximum:
+                if material == shock["material"] and shock["site"] in (None, site) \
+                        and period in span and shock["quantity_multiplier"] != 1:
+                    self.shocks[(shock["scenario"], period, site, material)].append(
+                        (shock["_row"], shock["quantity_multiplier"]))
         self.process_capacity = {k.id: k.capacity for k in data.processes}
         self.output = {k.id: k.output for k in data.processes}
         self.lane_capacity = {x.id: x.capacity for x in data.lanes}
@@ -126,6 +143,8 @@ def explain(model: pyo.ConcreteModel, data: PlanData, v: Validation) -> Explanat
         found = conflict(model)
     except (AttributeError, KeyError) as exc:  # the solver interface changed shape
         return Explanation([], f"HiGHS could not isolate the conflict ({exc!r}).")
+    if found == ([], []):
+        return Explanation([], "HiGHS could not isolate which rows conflict.")
     if found is None:
         return Explanation([], "Every limit can hold when options may be taken in part: "
                            "only the all-or-nothing (binary) options make the plan "
@@ -173,13 +192,20 @@ def _bound_members(var, status: int, data: PlanData, rows: _Rows, unit: dict):
         yield from _disrupted(rows, ("process", s, t, (k,)))
     elif family == "v_flow" and status != LOWER:
         s, t, x = index
-        yield Member("Lanes", rows.lane[x],
-                     f"lane {x} carries at most {_q(rows.lane_capacity[x])}", s, t)
+        capacity = rows.lane_capacity[x]
+        yield Member("Lanes", rows.lane[x], f"lane {x} carries at most {_q(capacity)}"
+                     if capacity is not None else f"lane {x} has no capacity limit", s, t)
         yield from _disrupted(rows, ("lane", s, t, (x,)))
     elif family == "v_spot" and status != LOWER:
         s, t, n, mat = index
+        most = rows.spot_maximum[(t, n, mat)]
         yield Member("SpotMarket", rows.spot[(t, n, mat)],
-                     f"at most {_q(upper)} {unit[mat]} of {mat} bought spot at {n}", s, t)
+                     f"at most {_q(most)} {unit[mat]} of {mat} bought spot at {n}"
+                     if most is not None else f"{mat} bought spot at {n}, with no limit",
+                     s, t)
+        for row, factor in rows.shocks.get((s, t, n, mat), ()):
+            yield Member("PriceShocks", row, f"the spot maximum of {mat} is multiplied by "
+                         f"{factor:g}", s, t)
     elif family == "v_unmet" and status != LOWER:
         s, t, n, mat = index
         yield Member("Demand", rows.demand[(n, mat, t)],
@@ -203,7 +229,7 @@ def _constraint_members(con, data: PlanData, rows: _Rows, unit: dict):
     family, index = con.parent_component().local_name, con.index()
     option = {o.id: o for o in data.options}
     if family == "c_policy":
-        s, name, t = index
+        s, t, name = index
         p = next(p for p in data.policies if (p.id, p.period) == (name, t))
         yield Member("Policies", rows.policy[(name, t)], _policy_text(p), s, t)
     elif family == "c_stress_cap":

@@ -141,9 +141,7 @@ def extract(m: pyo.ConcreteModel, data: PlanData) -> PlanResult:
     rows = []
     for s, t, n, mat in m.stock_keys:
         x, level = m.stock[(n, mat)], _value(m.v_stock[s, t, n, mat])
-        room = x.maximum + sum(o.capacity * _value(m.v_option[o.id])
-                               for o in m.options_on.get(("stock", n, mat), ())
-                               if t in m.option_periods[o.id])
+        room = _value(m.stock_capacity[s, t, n, mat])
         rows.append((s, t, n, mat, level, materials[mat].unit, room, _utilisation(level, room),
                      x.holding_cost, level * x.holding_cost))
     stocks = pd.DataFrame(rows, columns=[

@@ -315,16 +315,17 @@ def check_scenarios(v: Validation) -> None:
     country = {r["site"]: r["country"] for r in v.tables["Sites"]}
     output = {r["process"]: r["output"] for r in v.tables["Processes"]}
     for d in v.tables["Disruptions"]:
-        if d["scope"] == "process" and d["material"] not in (None, output.get(d["target"])):
+        if d["scope"] == "process" and d["target"] in output \
+                and d["material"] not in (None, output[d["target"]]):
             v.warn("Disruptions", ref_of(v, "Disruptions", d, "material"),
-                   f"process {d['target']} makes {output.get(d['target'])}, not "
+                   f"process {d['target']} makes {output[d['target']]}, not "
                    f"{d['material']}, so this row disrupts nothing",
                    "leave Material blank or name the process's output")
         if d["availability"] is None or not 0 < d["availability"] < 1 \
                 or d["scope"] not in ("country", "lane"):
             continue
         unlimited = [ln["lane"] for ln in lanes_hit(d, v.tables["Lanes"], country)
-                     if ln["capacity"] is None]
+                     if ln["capacity"] is None and ln["lane"] is not None]
         if unlimited:
             v.warn("Disruptions", ref_of(v, "Disruptions", d, "availability"),
                    f"a share of {d['availability']:g} leaves lane(s) {', '.join(unlimited)} "
@@ -347,7 +348,8 @@ def _needs(v: Validation, sheet: str, row: Row, column: str, what: str) -> bool:
     if row[column] is not None or any(p.sheet == sheet and p.cell == cell for p in v.problems):
         return row[column] is not None
     name = row[SHEETS_BY_NAME[sheet].column(SHEETS_BY_NAME[sheet].key[0]).field]
-    v.add(sheet, cell, f"{row['kind']} {name} names no {what}", f"enter the {what}")
+    v.add(sheet, cell, f"{row['kind']} {name or 'in row ' + str(row['_row'])} names no {what}",
+          f"enter the {what}")
     return False
 
 
@@ -357,6 +359,7 @@ def check_commitments(v: Validation) -> None:
     capacity = {r["process"]: r["capacity"] for r in t["Processes"]}
     stocks = {(r["site"], r["material"]): r for r in t["Stocks"]}
     room: dict[tuple, float] = defaultdict(float)
+    moved: dict[str, float] = defaultdict(float)
     for row in t["Options"]:
         if row["kind"] in ("offtake", "stock"):
             _needs(v, "Options", row, "material", "material")
@@ -377,11 +380,13 @@ def check_commitments(v: Validation) -> None:
             v.add("Options", ref_of(v, "Options", row, "from_process"),
                   f"conversion {row['option']} converts {source} into itself",
                   "name the process that gives up capacity in From process")
-        elif source in capacity and (row["capacity"] or 0.0) > (capacity[source] or 0.0):
+            continue
+        moved[source] += row["capacity"] or 0.0
+        if capacity.get(source) is not None and moved[source] > capacity[source]:
             v.add("Options", ref_of(v, "Options", row, "capacity"),
-                  f"conversion {row['option']} moves {row['capacity']:g} of capacity but "
-                  f"{source} has only {capacity[source]:g}",
-                  f"enter a capacity of at most {capacity[source]:g}")
+                  f"conversions from {source} up to this row move {moved[source]:g} of "
+                  f"capacity but it has only {capacity[source]:g}, so they can never all "
+                  "be taken", f"convert at most {capacity[source]:g} from {source} in all")
     for pair, r in stocks.items():
         most = (r["maximum"] or 0.0) + room[pair]
         if (r["end_minimum"] or 0.0) > most:
@@ -406,6 +411,10 @@ def check_commitments(v: Validation) -> None:
             continue
         _needs(v, "Policies", r, "material", "material")
         if _needs(v, "Policies", r, "countries", "countries"):
+            if not countries(r["countries"]):
+                v.add("Policies", ref_of(v, "Policies", r, "countries"),
+                      f"'{r['countries']}' lists no country", "enter one country, or several "
+                      "separated by commas, as written in the Sites sheet")
             for country in countries(r["countries"]):
                 if country not in known:
                     v.add("Policies", ref_of(v, "Policies", r, "countries"),

@@ -189,3 +189,53 @@ def test_stress_cap_that_cannot_hold_is_infeasible(tmp_path):
     plan["SpotMarket"][0]["Maximum"] = 5
     run = solve_workbook(write_plan(tmp_path / "p.xlsx", plan, {"Stress unmet share": 0.0}))
     assert run.solved.status.label == "infeasible"
+
+
+def test_policy_skips_a_period_in_which_nothing_brings_the_material(tmp_path):
+    """Ore enters only through a contract from 2027; the policy for 'all' periods has
+    nothing to limit in 2026 (and must not fail there). 2026: 10 t unmet at 100; 2027: the
+    contract (fee 5) delivers 10 t at 1, all from Australia (cap 100%)."""
+    plan = {
+        "Periods": periods("2026", "2027"),
+        "Materials": [{"Material": "Ore", "Unit": "t", "Kind": "ore"}],
+        "Sites": sites(("B", "mine", "Australia"), ("M", "market", "China")),
+        "Lanes": [{"Lane": "B-M", "From": "B", "To": "M", "Material": "Ore", "Cost": 0}],
+        "Demand": [{"Site": "M", "Material": "Ore", "Period": t, "Quantity": 10,
+                    "Penalty": 100} for t in ("2026", "2027")],
+        "Options": [{"Option": "contract", "Kind": "offtake", "Target": "B", "Material": "Ore",
+                     "Capacity": 10, "Unit cost": 1, "Fixed cost": 5,
+                     "Earliest period": "2027"}],
+        "Policies": [{"Policy": "AU", "Kind": "max country share", "Material": "Ore",
+                      "Countries": "Australia", "Share": 1}],
+    }
+    assert solve_plan(tmp_path, plan).solved.objective == pytest.approx(1000 + 5 + 10)
+
+
+def test_conversions_from_one_process_are_checked_together(tmp_path):
+    plan = cell_choice(lce_price=20)
+    plan["Options"] = [
+        {"Option": f"retool {k}", "Kind": "conversion", "Target": "Na line",
+         "From process": "LFP line", "Capacity": 20, "Fixed cost": 50} for k in (1, 2)]
+    problems = [str(p) for p in check_workbook(write_plan(tmp_path / "p.xlsx", plan)).problems]
+    assert problems == ["Options!F4: conversions from LFP line up to this row move 40 of "
+                        "capacity but it has only 30, so they can never all be taken; "
+                        "convert at most 30 from LFP line in all"]
+
+
+def test_conversion_from_a_process_without_capacity_is_one_problem(tmp_path):
+    plan = cell_choice(lce_price=20)
+    plan["Processes"][0]["Capacity"] = None
+    plan["Options"] = [{"Option": "retool", "Kind": "conversion", "Target": "Na line",
+                        "From process": "LFP line", "Capacity": 20, "Fixed cost": 50}]
+    problems = [str(p) for p in check_workbook(write_plan(tmp_path / "p.xlsx", plan)).problems]
+    assert problems == ["Processes!D3: Capacity is empty; enter a number at least 0 "
+                        "(output unit per period) for Capacity"]
+
+
+def test_countries_cell_of_commas_lists_no_country(tmp_path, two_mines):
+    two_mines["Policies"] = [{"Policy": "p", "Kind": "min country share", "Material": "Ore",
+                              "Countries": ", ,", "Share": 0.5}]
+    problems = [str(p) for p in
+                check_workbook(write_plan(tmp_path / "p.xlsx", two_mines)).problems]
+    assert len(problems) == 1 and problems[0].startswith(
+        "Policies!D3: ', ,' lists no country"), problems

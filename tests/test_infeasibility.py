@@ -109,3 +109,16 @@ def test_a_long_conflict_is_cut_to_one_screen():
     lines = Explanation(members, "These rows cannot all hold:").lines(most=15)
     assert len(lines) == 17
     assert lines[-1] == "  ... and 15 more: every one is on the result's Infeasibility sheet"
+
+
+def test_a_price_shock_that_empties_the_spot_market_is_named(tmp_path):
+    """The outage takes mine A and a price shock leaves no spot ore (quantity x 0); no
+    unmet demand is allowed in the stress scenario."""
+    plan = stress_plan()
+    plan["PriceShocks"] = [{"Scenario": "outage", "Material": "Ore", "Quantity multiplier": 0}]
+    run = solve_workbook(write_plan(tmp_path / "p.xlsx", plan, {"Stress unmet share": 0}))
+    says = [str(m) for m in run.explanation.members]
+    assert "SpotMarket row 3: Ore bought spot at M, with no limit (scenario outage, 2026)" \
+        in says, says
+    assert "PriceShocks row 3: the spot maximum of Ore is multiplied by 0 (scenario outage, " \
+        "2026)" in says, says

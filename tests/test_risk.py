@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 
 from conftest import solve_plan
+from models.data import Availability, Period, PlanData, Scenario, SpotShock
 from planner.analysis import cvar, risk_measures
 from planner.report import RunInfo, write_report
 from test_scenarios import hedge_plan
@@ -115,3 +116,16 @@ def test_risk_and_scenarios_sheets(tmp_path):
     assert table["normal"]["Total cost"] == pytest.approx(250.0)
     assert table["outage"]["Total cost"] == pytest.approx(280.0)
     assert table["outage"]["Commitments"] == pytest.approx(200.0)
+
+
+def test_mean_value_of_closed_capacities_stays_closed():
+    """Probabilities 0.7, 0.2 and 0.1 with a lane closed in every scenario: its mean
+    availability is exactly 0 (not 1e-16, which would leave an unlimited lane open)."""
+    data = PlanData(
+        periods=(Period("2026", 1.0),), sites=(), materials=(),
+        scenarios=(Scenario("a", 0.7), Scenario("b", 0.2), Scenario("c", 0.1)),
+        lane_availability=tuple(Availability(s, "2026", ("L",), 0.0) for s in "abc"),
+        spot_shocks=tuple(SpotShock(s, "2026", "M", "Ore", 1.0, 0.0) for s in "abc"))
+    mean = data.mean_value()
+    assert [a.share for a in mean.lane_availability] == [0.0]
+    assert [(x.price_factor, x.quantity_factor) for x in mean.spot_shocks] == [(1.0, 0.0)]

@@ -160,3 +160,28 @@ def test_process_disruption_of_another_material_hits_nothing(tmp_path):
     assert [str(w) for w in run.validation.warnings if w.sheet == "Disruptions"] == [
         "Disruptions!D3: process LFP line makes LFP cell, not LCE, so this row disrupts "
         "nothing; leave Material blank or name the process's output"]
+
+
+def test_probabilities_a_rounding_error_from_one_are_accepted(tmp_path, two_mines):
+    """Three scenarios of 0.3333333 sum to 0.9999999: valid, and solved as thirds."""
+    two_mines["Scenarios"] = [{"Scenario": s, "Probability": 0.3333333} for s in "abc"]
+    run = solve_plan(tmp_path, two_mines)
+    assert run.solved.objective == pytest.approx(180.0)
+
+
+@pytest.mark.parametrize("disruption, words", [
+    ({"Scope": "process", "Target": "Nope", "Material": "Ore"}, "not listed on the Processes"),
+    ({"Scope": "country", "Target": "Australia", "Availability": 0.5}, None),
+])
+def test_odd_disruptions_give_one_clear_message(tmp_path, disruption, words):
+    """An unknown target is one problem, not also a warning about it; a lane without a name
+    hit by a partial export quota is reported at its own cell, without a crash."""
+    plan = hedge_plan()
+    plan["Disruptions"] = [{"Scenario": "outage", "Availability": 0, **disruption}]
+    plan["Lanes"].append({"Lane": None, "From": "B", "To": "M", "Material": "Ore", "Cost": 0})
+    v = check_workbook(write_plan(tmp_path / "p.xlsx", plan))
+    problems = [str(p) for p in v.problems]
+    assert "Lanes!A5: Lane is empty; enter name of the lane" in problems
+    assert not [w for w in v.warnings if w.sheet == "Disruptions" and "None" in w.what]
+    if words:
+        assert any(words in p for p in problems), problems
