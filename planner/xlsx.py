@@ -191,12 +191,24 @@ def _replacing(path: Path) -> Iterator[str]:
             os.unlink(tmp)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet program read a CSV field as a formula."""
+
+
+def csv_text(value: object) -> object:
+    """``value`` for a CSV field: text a spreadsheet program would run as a formula gets a
+    leading apostrophe, which it shows as text (numbers are left alone)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _write_csv(spill: _Spill, path: Path) -> None:
     """Write the whole table as UTF-8 CSV (with the BOM Excel looks for), atomically."""
     with _replacing(path) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(spill.columns)
-        writer.writerows(spill.rows)
+        writer.writerow([csv_text(c) for c in spill.columns])
+        writer.writerows([csv_text(x) for x in row] for row in spill.rows)
 
 
 def atomic_save(wb: Workbook, path: Path) -> None:

@@ -171,3 +171,17 @@ def test_text_longer_than_a_cell_holds_is_refused():
     set_value(ws["A1"], "x" * 32_767)
     with pytest.raises(ValueError, match="cell limit"):
         set_value(ws["A2"], "x" * 32_768)
+
+
+def test_csv_text_never_runs_as_a_formula(tmp_path, monkeypatch):
+    """Names from the input that a spreadsheet program would evaluate get an apostrophe in
+    the CSV; numbers, negative ones too, stay numbers."""
+    monkeypatch.setattr(planner.xlsx, "MAX_SHEET_ROWS", 2)
+    rows = [("=HYPERLINK(\"http://x\")", -5.0), ("+1", 1.0), ("@SUM(A1)", 2.0),
+            ("-cmd", 3.0), ("Mine A", 4.0)]
+    wb = Workbook()
+    write_table(wb.active, ["Site", "Quantity"], rows)
+    atomic_save(wb, tmp_path / "r.xlsx")
+    assert read_csv(tmp_path / f"r - {wb.active.title}.csv")[1:] == [
+        ["'=HYPERLINK(\"http://x\")", "-5.0"], ["'+1", "1.0"], ["'@SUM(A1)", "2.0"],
+        ["'-cmd", "3.0"], ["Mine A", "4.0"]]
