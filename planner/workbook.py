@@ -45,7 +45,7 @@ class InputFileError(Exception):
     """The file cannot be read as a workbook; the message names it and says why."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawCell:
     """A cell as stored: its value, its reference and what is wrong with it, if anything."""
 
