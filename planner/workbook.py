@@ -7,6 +7,8 @@ cells are marked, never turned into blanks.
 
 from __future__ import annotations
 
+import itertools
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,6 +184,27 @@ def read_workbook(path: Path) -> RawWorkbook:
         formulas.close()
 
 
+FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
+"""A cell formula in sheet XML (``<f>``, ``<f t="shared" .../>``, ``<x:f>``); data
+validations' ``<formula1>`` do not count."""
+
+
+def _has_formulas(ws, chunk: int = 1 << 20) -> bool:
+    """Whether the sheet's XML holds any cell formula, scanned as bytes, without parsing
+    (True where openpyxl does not give its source: then the formulas are read)."""
+    tail = b""
+    try:
+        opened = ws._get_source()
+    except AttributeError:
+        return True
+    with opened as source:
+        while block := source.read(chunk):
+            if FORMULA_ELEMENT.search(tail + block):
+                return True
+            tail = block[-16:]
+    return False
+
+
 def _read_sheet(values_ws, formulas_ws, name: str) -> RawSheet:
     sheet = RawSheet(name)
     for ws in (values_ws, formulas_ws):
@@ -203,9 +226,12 @@ def _read_sheet(values_ws, formulas_ws, name: str) -> RawSheet:
         return sheet
     width = max(sheet.columns.values())
     value_rows = values_ws.iter_rows(min_row=2, max_col=width)
-    formula_rows = formulas_ws.iter_rows(min_row=2, max_col=width, values_only=True)
+    # the second parse, of the formulas, only where there are formulas to find: it finds
+    # those with no saved value, which the values alone show as blank
+    formula_rows = formulas_ws.iter_rows(min_row=2, max_col=width, values_only=True) \
+        if _has_formulas(values_ws) else itertools.repeat(())
     for i, (cells, forms) in enumerate(zip(value_rows, formula_rows), start=2):
-        if all(x is None for x in forms):
+        if all(c.value is None for c in cells) and all(x is None for x in forms):
             continue
         row = {}
         for col, j in sheet.columns.items():

@@ -26,6 +26,7 @@ from click.testing import CliRunner
 import planner.cli
 from conftest import materials, periods, sites, write_plan
 from planner.pipeline import check_workbook
+from planner.workbook import FORMULA_ELEMENT
 
 EXIT_OK, EXIT_INVALID, EXIT_FILE = 0, 3, 4
 
@@ -398,6 +399,18 @@ def test_formula_with_saved_value_is_read(tmp_path):
     v = check_workbook(path)
     assert v.ok, [str(p) for p in v.problems]
     assert v.tables["Supply"][0]["capacity"] == 1000
+
+
+@pytest.mark.parametrize("element, found", [
+    (b'<c r="D3"><f>1+1</f></c>', True),
+    (b'<c r="D3"><f t="shared" ref="D3:D9" si="0"/></c>', True),
+    (b'<x:c r="D3"><x:f>1+1</x:f></x:c>', True),
+    (b'<dataValidation><formula1>0</formula1></dataValidation>', False),
+    (b'<c r="D3" t="s"><v>7</v></c>', False),
+])
+def test_formula_elements_are_told_from_other_xml(element, found):
+    """Only sheets with cell formulas are parsed a second time, for their formulas."""
+    assert bool(FORMULA_ELEMENT.search(b"<sheetData>" + element + b"</sheetData>")) is found
 
 
 def test_text_that_looks_like_an_error_code_is_text(tmp_path):
