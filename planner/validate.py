@@ -49,8 +49,8 @@ class Validation:
     warnings: list[Problem] = field(default_factory=list)
     settings: dict[str, object] = field(default_factory=dict)
     tables: dict[str, list[Row]] = field(default_factory=dict)
-    cells: dict[tuple[str, int, str], str] = field(default_factory=dict)
-    """(sheet, row number, column field) -> cell reference, for later messages."""
+    letters: dict[str, dict[str, str]] = field(default_factory=dict)
+    """sheet -> column field -> the letter of its column, for later messages."""
 
     @property
     def ok(self) -> bool:
@@ -231,6 +231,8 @@ def check_sheet(v: Validation, wb: RawWorkbook, spec: Sheet) -> None:
     if not sheet.rows and spec.name in SHEETS_NEEDING_ROWS:
         v.add(spec.name, f"A{sheet.first_data_row}", "the sheet has no rows",
               f"fill in at least one row: {spec.description}")
+    v.letters[spec.name] = {spec.column(name).field: get_column_letter(j)
+                            for name, j in sheet.columns.items()}
     keys: dict[tuple, int] = {}
     folded_keys: dict[tuple, tuple] = {}
     for number, raw in sheet.rows:
@@ -240,7 +242,6 @@ def check_sheet(v: Validation, wb: RawWorkbook, spec: Sheet) -> None:
             if cell is None:
                 row[column.field] = column.default
                 continue
-            v.cells[(spec.name, number, column.field)] = cell.ref
             row[column.field] = check_value(v, spec.name, cell, column)
         key = tuple(row[spec.column(k).field] for k in spec.key)
         if None not in key:
@@ -259,7 +260,7 @@ def check_sheet(v: Validation, wb: RawWorkbook, spec: Sheet) -> None:
 
 
 def ref_of(v: Validation, sheet: str, row: Row, column: str) -> str:
-    return v.cells.get((sheet, row["_row"], column), f"A{row['_row']}")
+    return f"{v.letters.get(sheet, {}).get(column, 'A')}{row['_row']}"
 
 
 def check_references(v: Validation) -> None:
