@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
+from defusedxml.common import DefusedXmlException
 from openpyxl import Workbook
 from openpyxl.cell.read_only import EMPTY_CELL
 from openpyxl.reader.excel import ExcelReader
@@ -155,6 +156,22 @@ def _open(path: Path, data_only: bool) -> Workbook:
     return reader.wb
 
 
+def _why(exc: Exception) -> str:
+    """What is wrong inside a damaged file, in words where the cause is a known one.
+
+    openpyxl wraps XML errors in a message that asks to "see the exception for more
+    details", which a planner cannot: the wrapped exception itself is named instead.
+    """
+    cause = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
+    if isinstance(cause, DefusedXmlException):
+        return f"it declares XML entities or external references, refused for safety: {cause!r}"
+    if isinstance(cause, IndexError):
+        return "a cell refers to a shared text the file does not hold"
+    if isinstance(cause, ValueError) and "invalid literal" in str(cause):
+        return f"a cell's stored value does not fit its type: {cause}"
+    return str(cause)
+
+
 def read_workbook(path: Path) -> RawWorkbook:
     """Read every sheet the schema knows from ``path``; other sheets are ignored."""
     notes = guard_file(path)
@@ -164,10 +181,7 @@ def read_workbook(path: Path) -> RawWorkbook:
     except InputFileError:
         raise
     except Exception as exc:  # openpyxl raises many types for damaged files
-        # openpyxl wraps XML errors in a message that asks to "see the exception for more
-        # details", which a planner cannot: name that exception itself
-        cause = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
-        raise InputFileError(f"{path}: cannot be read as an .xlsx workbook ({cause}); "
+        raise InputFileError(f"{path}: cannot be read as an .xlsx workbook ({_why(exc)}); "
                              f"{REPAIR}") from exc
     try:
         sheets = {}
@@ -177,7 +191,7 @@ def read_workbook(path: Path) -> RawWorkbook:
                     sheets[name] = _read_sheet(values[name], formulas[name], name)
                 except Exception as exc:  # damaged sheet XML surfaces only as rows stream in
                     raise InputFileError(f"{path}: the sheet {name} is damaged and cannot be "
-                                         f"read ({exc}); {REPAIR}") from exc
+                                         f"read ({_why(exc)}); {REPAIR}") from exc
         return RawWorkbook(path, sheets, list(values.sheetnames), notes)
     finally:
         values.close()

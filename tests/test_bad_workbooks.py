@@ -277,9 +277,16 @@ FILE_CASES = [
     Case("sheet XML cut short", sheet_xml("Supply", lambda t: t[:len(t) // 2]), EXIT_FILE,
          (f"{INPUT}: the sheet Supply is damaged and cannot be read",)),
     Case("number cell holding text", cell_xml("Lanes", "E4", '<c r="E4" t="n"><v>INF</v></c>'),
-         EXIT_FILE, (f"{INPUT}: the sheet Lanes is damaged and cannot be read",)),
+         EXIT_FILE, (f"{INPUT}: the sheet Lanes is damaged and cannot be read (a cell's "
+                     "stored value does not fit its type",)),
+    Case("shared text that is not there",
+         cell_xml("Lanes", "A4", '<c r="A4" t="s"><v>99999</v></c>'), EXIT_FILE,
+         (f"{INPUT}: the sheet Lanes is damaged and cannot be read (a cell refers to a "
+          "shared text the file does not hold)",)),
     Case("entity declarations (billion laughs)", sheet_xml("Sites", _entities_in_sheet),
-         EXIT_FILE, (f"{INPUT}: cannot be read as an .xlsx workbook", "EntitiesForbidden"),
+         EXIT_FILE, (f"{INPUT}: cannot be read as an .xlsx workbook (it declares XML "
+                     "entities or external references, refused for safety",
+                     "EntitiesForbidden"),
          absent=("lollol",)),
     Case("missing file", lambda path: None, EXIT_FILE, (f"{INPUT}: no such file",)),
     Case("input is a folder", lambda path: path.mkdir(), EXIT_FILE, (f"{INPUT}: is a folder",)),
