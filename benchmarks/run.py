@@ -1,7 +1,8 @@
 """Phase timings of the planner, medians of several runs: ``python benchmarks/run.py``.
 
 Measures the bundled example end to end (read and validate, build, solve, extract, the
-extra solves of the value of information, write)
+extra solves of the value of information, write), the example with its scenarios
+repeated (build and solve)
 and synthetic plans of growing size (build and solve). Every time is also given as a
 ratio to a fixed pure-Python workload measured in the same run, so that numbers from a
 busy or a quiet machine can be compared.
@@ -19,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic import synthetic  # noqa: E402
+from synthetic import synthetic, with_scenarios  # noqa: E402
 
 from models.model import build_model  # noqa: E402
 from planner.analysis import value_of_information  # noqa: E402
@@ -60,6 +61,17 @@ def example_phases() -> dict[str, float]:
     return times
 
 
+def scenario_phases(count: int) -> dict[str, float]:
+    """The example with each of its scenarios repeated ``count`` times (jittered)."""
+    data = with_scenarios(to_plan_data(check_workbook(INPUTS / "example.xlsx")), count)
+    times = {}
+    times["build"], model = timed(lambda: build_model(data))
+    times["solve"], solved = timed(lambda: solve(model, 600, 1e-4))
+    assert solved.status.has_plan, solved.message
+    times["variables"] = float(model.nvariables())
+    return times
+
+
 def synthetic_phases(scale: int) -> dict[str, float]:
     data = synthetic(scale)
     times = {}
@@ -85,10 +97,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--scales", type=int, nargs="*", default=[10, 40, 160])
+    parser.add_argument("--scenario-copies", type=int, nargs="*", default=[2, 8])
     args = parser.parse_args()
     calib = statistics.median(timed(calibration)[0] for _ in range(args.runs))
     print(f"calibration workload: median {calib:.4f} s")
     report("example", [example_phases() for _ in range(args.runs)], calib)
+    for count in args.scenario_copies:
+        report(f"example {5 * count} scen.", [scenario_phases(count) for _ in range(args.runs)],
+               calib)
     for scale in args.scales:
         report(f"synthetic x{scale}", [synthetic_phases(scale) for _ in range(args.runs)], calib)
 

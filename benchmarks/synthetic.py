@@ -1,5 +1,9 @@
 """Synthetic plans of the planner's shape, at any size, for benchmarks.
 
+``with_scenarios(data, count)``: ``data``'s scenarios replicated ``count`` times, each copy
+with its disruptions eased by up to 20% and its spot prices moved by up to 20% (so no copy
+is harder to serve than its original), probabilities shared out.
+
 ``synthetic(scale)``: ``4 * scale`` mines in 8 countries supplying ore to ``scale``
 refineries (two routes each), which ship a chemical to ``scale`` cell plants (an LFP and a
 sodium-ion line each), which ship cells to ``scale`` markets, over 5 periods. Every mine
@@ -10,8 +14,10 @@ from __future__ import annotations
 
 import random
 
+from dataclasses import replace
+
 from models.data import (
-    Demand, Lane, Material, Period, PlanData, Process, Site, SpotOffer, Supply,
+    Demand, Lane, Material, Period, PlanData, Process, Scenario, Site, SpotOffer, Supply,
 )
 
 COUNTRIES = ("Australia", "Chile", "China", "Zimbabwe", "Argentina", "Brazil", "Canada",
@@ -59,3 +65,24 @@ def synthetic(scale: int, seed: int = 1, periods: int = 5) -> PlanData:
     return PlanData(tuple(Period(t, 1.08 ** -i) for i, t in enumerate(ts)), tuple(sites),
                     materials, tuple(supplies), tuple(processes), tuple(lanes), tuple(demands),
                     tuple(spot))
+
+
+def with_scenarios(data: PlanData, count: int, seed: int = 1) -> PlanData:
+    """``data`` with ``count`` copies of each scenario, disruptions and shocks jittered."""
+    rng = random.Random(seed)
+    copies = {s.id: [f"{s.id} #{k}" for k in range(count)] for s in data.scenarios}
+
+    def jitter(rows, **fields):
+        return tuple(replace(r, scenario=name, **{f: g(getattr(r, f)) for f, g in fields.items()})
+                     for r in rows for name in copies[r.scenario])
+
+    share = {"share": lambda x: min(1.0, x * rng.uniform(1.0, 1.2))}
+    return replace(
+        data,
+        scenarios=tuple(Scenario(name, s.probability / count, s.kind)
+                        for s in data.scenarios for name in copies[s.id]),
+        supply_availability=jitter(data.supply_availability, **share),
+        process_availability=jitter(data.process_availability, **share),
+        lane_availability=jitter(data.lane_availability, **share),
+        spot_shocks=jitter(data.spot_shocks,
+                           price_factor=lambda x: x * rng.uniform(0.8, 1.2)))
