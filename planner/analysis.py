@@ -93,7 +93,7 @@ def risk_measures(risk: Risk, scenarios: pd.DataFrame) -> list[Measure]:
 ACCURACY = " (each solve is exact to the MIP gap, so a difference within it is noise)"
 
 
-def ev_state(solves: list[tuple[str, SolveResult]]) -> str:
+def _ev_state(solves: list[tuple[str, SolveResult]]) -> str:
     """Why EEV has no value: the mean-value solve or the fixed solve did not end optimal."""
     return "; ".join(f"the {name} solve ended {s.status.label}" for name, s in solves
                      if not name.startswith("wait and see") and s.status is not Status.OPTIMAL)
@@ -162,7 +162,7 @@ def value_of_information(data: PlanData, rp: float, solve: Solver,
                 "scenario is solved" + (" (infinite: that plan is infeasible in some "
                                         "scenario)" if eev == math.inf else "")
                 + ("" if eev is not None else
-                   f"; not computed: {ev_state(solves)}")),
+                   f"; not computed: {_ev_state(solves)}")),
         Measure("EVPI", None if ws is None else rp - ws,
                 "RP - WS: what knowing the scenario in advance would save" + ACCURACY),
         Measure("VSS", None if eev is None else eev - rp,
