@@ -107,7 +107,10 @@ def _status(termination: TerminationCondition, solution: SolutionStatus,
         return Status.UNBOUNDED, "the cost can fall without limit (a cost or capacity is missing)"
     if termination in (T.maxTimeLimit, T.iterationLimit):
         return Status.NO_SOLUTION, f"the solver stopped ({termination.name}) before finding a plan"
-    return Status.ERROR, f"the solver reported {termination.name}"
+    return Status.ERROR, (f"the solver reported {termination.name}: often numerical trouble "
+                          "when costs, capacities or penalties differ by many orders of "
+                          "magnitude; see the solver's log (without -q) and consider larger "
+                          "units (kt, million USD) or a smaller unmet-demand penalty")
 
 
 class _CtrlC(logging.Filter):

@@ -51,6 +51,13 @@ def test_every_outcome_has_a_status(termination, solution, ctrl_c, status):
     assert _status(termination, solution, ctrl_c)[0] is status
 
 
+def test_a_solver_error_suggests_what_to_look_at():
+    status, message = _status(T.error, S.noSolution)
+    assert status is Status.ERROR
+    assert message.startswith("the solver reported error: often numerical trouble")
+    assert "without -q" in message
+
+
 def test_exit_codes():
     codes = {s: s.exit_code for s in Status}
     assert codes[Status.INTERRUPTED] == codes[Status.INTERRUPTED_NO_PLAN] == 130
