@@ -7,11 +7,11 @@ Exit codes (also in the README):
 2   wrong command-line usage
 3   the workbook has problems (each listed as ``Sheet!Cell: what; how to fix``)
 4   a file cannot be read or written; with ``--recalc``, LibreOffice is missing or fails
-5   infeasible: no plan satisfies every hard constraint
+5   infeasible: no plan satisfies every hard constraint; the rows in conflict are printed
 6   unbounded: the cost can fall without limit
 7   the time limit passed before any plan was found
 8   a plan was found but not proven optimal (time limit); the gap is reported
-9   the solver failed
+9   the solver failed (often numerical trouble; the message says what to check)
 130 interrupted (Ctrl-C); if HiGHS had found a plan, the result is written with its gap,
     else nothing is written
 === =========================================================================
