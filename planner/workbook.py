@@ -172,30 +172,45 @@ def _why(exc: Exception) -> str:
     return str(cause)
 
 
-def read_workbook(path: Path) -> RawWorkbook:
-    """Read every sheet the schema knows from ``path``; other sheets are ignored."""
-    notes = guard_file(path)
+def _readable(path: Path, data_only: bool) -> Workbook:
+    """:func:`_open`, any failure of openpyxl's a clear :class:`InputFileError`."""
     try:
-        values = _open(path, data_only=True)
-        formulas = _open(path, data_only=False)
+        return _open(path, data_only)
     except InputFileError:
         raise
     except Exception as exc:  # openpyxl raises many types for damaged files
         raise InputFileError(f"{path}: cannot be read as an .xlsx workbook ({_why(exc)}); "
                              f"{REPAIR}") from exc
+
+
+def read_workbook(path: Path) -> RawWorkbook:
+    """Read every sheet the schema knows from ``path``; other sheets are ignored.
+
+    The saved values are read; the formulas are read too, from a second parse, for the
+    sheets that hold any, to find formulas with no saved value.
+    """
+    notes = guard_file(path)
+    values = _readable(path, data_only=True)
+    formulas: Workbook | None = None
     try:
         sheets = {}
         for name in SCHEMA_SHEET_NAMES:
-            if name in values.sheetnames:
-                try:
-                    sheets[name] = _read_sheet(values[name], formulas[name], name)
-                except Exception as exc:  # damaged sheet XML surfaces only as rows stream in
-                    raise InputFileError(f"{path}: the sheet {name} is damaged and cannot be "
-                                         f"read ({_why(exc)}); {REPAIR}") from exc
+            if name not in values.sheetnames:
+                continue
+            formulas_ws = None
+            if _has_formulas(values[name]):
+                formulas = formulas or _readable(path, data_only=False)
+                formulas_ws = formulas[name]
+            try:
+                sheets[name] = _read_sheet(values[name], formulas_ws, name)
+            except Exception as exc:  # damaged sheet XML surfaces only as rows stream in
+                raise InputFileError(f"{path}: the sheet {name} is damaged and cannot be "
+                                     f"read ({_why(exc)}); {REPAIR}") from exc
         return RawWorkbook(path, sheets, list(values.sheetnames), notes)
     finally:
         values.close()
-        formulas.close()
+        if formulas is not None:
+            formulas.close()
 
 
 FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
@@ -220,11 +235,14 @@ def _has_formulas(ws, chunk: int = 1 << 20) -> bool:
 
 
 def _read_sheet(values_ws, formulas_ws, name: str) -> RawSheet:
+    """One sheet's expected columns and non-blank rows; ``formulas_ws`` (None where the
+    sheet holds no formula) tells formulas without a saved value from blank cells."""
     sheet = RawSheet(name)
     for ws in (values_ws, formulas_ws):
         # every row, not only those within the dimension the sheet stores: writers may
         # leave that stale, and Excel ignores it
-        ws.reset_dimensions()
+        if ws is not None:
+            ws.reset_dimensions()
     hints = _expected_columns(name)
     header = next(values_ws.iter_rows(min_row=1, max_row=1, max_col=MAX_HEADER_COLUMNS,
                                       values_only=True), ())
@@ -240,10 +258,8 @@ def _read_sheet(values_ws, formulas_ws, name: str) -> RawSheet:
         return sheet
     width = max(sheet.columns.values())
     value_rows = values_ws.iter_rows(min_row=2, max_col=width)
-    # the second parse, of the formulas, only where there are formulas to find: it finds
-    # those with no saved value, which the values alone show as blank
-    formula_rows = formulas_ws.iter_rows(min_row=2, max_col=width, values_only=True) \
-        if _has_formulas(values_ws) else itertools.repeat(())
+    formula_rows = itertools.repeat(()) if formulas_ws is None else \
+        formulas_ws.iter_rows(min_row=2, max_col=width, values_only=True)
     for i, (cells, forms) in enumerate(zip(value_rows, formula_rows), start=2):
         if all(c.value is None for c in cells) and all(x is None for x in forms):
             continue
