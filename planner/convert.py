@@ -10,7 +10,7 @@ from models.data import (
     ScenarioId, Site, SiteId, SpotOffer, SpotShock, Stock, Supply,
 )
 from planner.schema import ALL_PERIODS
-from planner.validate import Row, Validation, countries
+from planner.validate import Row, Validation, countries, lanes_hit
 
 CELL_MAKING_KINDS = ("cell", "product")
 """Processes whose output is of these kinds report their cost as cell making."""
@@ -83,31 +83,25 @@ def availabilities(v: Validation, periods: list[str]) -> dict[str, tuple[Availab
     return {kind: tuple(rows) for kind, rows in out.items()}
 
 
-def lanes_hit(d: Row, lanes: list[Row], country: dict[str, str]) -> list[Row]:
-    """The lanes a site, country or lane disruption ``d`` hits (for its material, if any)."""
-    def hit(lane: Row) -> bool:
-        if d["material"] not in (None, lane["material"]):
-            return False
-        if d["scope"] == "site":
-            return d["target"] in (lane["from"], lane["to"])
-        if d["scope"] == "country":
-            return country.get(lane["from"]) == d["target"] != country.get(lane["to"])
-        return d["scope"] == "lane" and lane["lane"] == d["target"]
-    return [lane for lane in lanes if hit(lane)]
-
-
-def spot_shocks(v: Validation, offers: list[Row], periods: list[str]) -> tuple[SpotShock, ...]:
-    """PriceShocks applied to the spot offers they match; matching rows multiply."""
-    factors: dict[tuple[str, str, str, str], list[float]] = {}
+def shocked_offers(v: Validation, offers: list[Row], periods: list[str]):
+    """Every (PriceShocks row, spot offer it matches): same material, its site or any, a
+    period within its range."""
     for shock in v.tables["PriceShocks"]:
         span = set(period_range(shock, periods))
         for r in offers:
             if r["material"] == shock["material"] and shock["site"] in (None, r["site"]) \
                     and r["period"] in span:
-                f = factors.setdefault((shock["scenario"], r["period"], r["site"], r["material"]),
-                                       [1.0, 1.0])
-                f[0] *= shock["price_multiplier"]
-                f[1] *= shock["quantity_multiplier"]
+                yield shock, r
+
+
+def spot_shocks(v: Validation, offers: list[Row], periods: list[str]) -> tuple[SpotShock, ...]:
+    """PriceShocks applied to the spot offers they match; matching rows multiply."""
+    factors: dict[tuple[str, str, str, str], list[float]] = {}
+    for shock, r in shocked_offers(v, offers, periods):
+        f = factors.setdefault((shock["scenario"], r["period"], r["site"], r["material"]),
+                               [1.0, 1.0])
+        f[0] *= shock["price_multiplier"]
+        f[1] *= shock["quantity_multiplier"]
     return tuple(SpotShock(ScenarioId(s), PeriodId(t), SiteId(n), MaterialId(m), p, q)
                  for (s, t, n, m), (p, q) in factors.items())
 

@@ -20,14 +20,15 @@ from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from models.data import PlanData
-from planner.convert import disruption_hits, per_period, period_range
+from planner.convert import disruption_hits, per_period, shocked_offers
 from planner.validate import Validation
 
 IIS_FROM_LP_IRREDUCIBLE = 2 | 4
 """HiGHS ``iis_strategy``: kIisStrategyFromLp | kIisStrategyIrreducible, a conflict found
 from the LP and reduced until irreducible."""
-LOWER, UPPER, BOXED = 2, 3, 4
-"""HiGHS IIS bound status of a column or row that takes part in the conflict."""
+UPPER, BOXED = 3, 4
+"""HiGHS IIS bound status of a column whose upper bound takes part in the conflict (lower
+bounds are 0: that no quantity is negative is not a row of the input)."""
 ORDER = ("Policies", "Settings", "Options", "Stocks", "CapacityGroups", "Supply", "Processes",
          "Lanes", "SpotMarket", "Disruptions", "PriceShocks", "Demand", "Scenarios",
          "Material balance")
@@ -68,7 +69,7 @@ class Explanation:
 
 
 def conflict(model: pyo.ConcreteModel) -> tuple[list, list] | None:
-    """The constraints and the variables whose bounds form an IIS of ``model``'s linear
+    """The constraints and the variables whose upper bounds form an IIS of ``model``'s linear
     relaxation; None when that relaxation is feasible, and two empty lists when it is not
     but HiGHS isolates no conflict."""
     relaxed = [v for v in model.component_data_objects(pyo.Var) if v.is_binary()]
@@ -90,9 +91,9 @@ def conflict(model: pyo.ConcreteModel) -> tuple[list, list] | None:
         columns = {index[id(v)]: v for v in model.component_data_objects(pyo.Var)
                    if id(v) in index}
         constraints = [rows[i] for i in iis.row_index_]
-        bounds = [(columns[i], status) for i, status in zip(iis.col_index_, iis.col_bound_)
-                  if status in (LOWER, UPPER, BOXED)]
-        return constraints, bounds
+        capped = [columns[i] for i, status in zip(iis.col_index_, iis.col_bound_)
+                  if status in (UPPER, BOXED)]
+        return constraints, capped
     finally:
         for v in relaxed:
             v.domain = pyo.Binary
@@ -120,21 +121,21 @@ class _Rows:
         for r in t["CapacityGroups"]:
             self.group[r["group"]].append(r["_row"])
         self.disruption = disruption_hits(v, periods)
-        self.supply_capacity = {(x.site, x.material, x.period): x.capacity
-                                for x in data.supplies}
-        self.spot_maximum = {(x.period, x.site, x.material): x.maximum
-                             for x in data.spot_offers}
+        offers = per_period(t["SpotMarket"], periods, ("material", "site"))
         self.shocks: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
-        for shock in t["PriceShocks"]:
-            span = set(period_range(shock, periods))
-            for (period, site, material) in self.spot_maximum:
-                if material == shock["material"] and shock["site"] in (None, site) \
-                        and period in span and shock["quantity_multiplier"] != 1:
-                    self.shocks[(shock["scenario"], period, site, material)].append(
-                        (shock["_row"], shock["quantity_multiplier"]))
-        self.process_capacity = {k.id: k.capacity for k in data.processes}
-        self.output = {k.id: k.output for k in data.processes}
-        self.lane_capacity = {x.id: x.capacity for x in data.lanes}
+        for shock, r in shocked_offers(v, offers, periods):
+            if shock["quantity_multiplier"] != 1:
+                self.shocks[(shock["scenario"], r["period"], r["site"], r["material"])].append(
+                    (shock["_row"], shock["quantity_multiplier"]))
+        self.unit = {m.id: m.unit for m in data.materials}
+        self.supply_of = {(x.site, x.material, x.period): x for x in data.supplies}
+        self.spot_of = {(x.period, x.site, x.material): x for x in data.spot_offers}
+        self.process_of = {k.id: k for k in data.processes}
+        self.lane_of = {x.id: x for x in data.lanes}
+        self.option_of = {o.id: o for o in data.options}
+        self.policy_of = {(p.id, p.period): p for p in data.policies}
+        self.stock_of = {(x.site, x.material): x for x in data.stocks}
+        self.demand_of = {(d.site, d.material, d.period): d for d in data.demands}
 
 
 def explain(model: pyo.ConcreteModel, data: PlanData, v: Validation) -> Explanation:
@@ -149,24 +150,20 @@ def explain(model: pyo.ConcreteModel, data: PlanData, v: Validation) -> Explanat
         return Explanation([], "Every limit can hold when options may be taken in part: "
                            "only the all-or-nothing (binary) options make the plan "
                            "infeasible; try them as continuous to see which is needed.")
-    constraints, bounds = found
+    constraints, capped = found
     rows = _Rows(v, data)
-    unit = {m.id: m.unit for m in data.materials}
     members: set[Member] = set()
-    for var, status in bounds:
-        members |= set(_bound_members(var, status, data, rows, unit))
+    for var in capped:
+        members |= set(_upper_bound_members(var, rows))
     through: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for con in constraints:
         if con.parent_component().local_name == "c_balance":
             s, t, n, mat = con.index()
             through[(s, t, mat)].append(n)
             if (n, mat, t) in rows.demand:
-                demand = next(d.quantity for d in data.demands if (d.site, d.material, d.period)
-                              == (n, mat, t))
-                members.add(Member("Demand", rows.demand[(n, mat, t)],
-                                   f"{_q(demand)} {unit[mat]} of {mat} wanted at {n}", s, t))
+                members.add(_demand(rows, s, t, n, mat))
         else:
-            members |= set(_constraint_members(con, data, rows, unit))
+            members |= set(_constraint_members(con, data, rows))
     members |= {Member("Material balance", None, f"{mat} flows through {', '.join(sorted(ns))}",
                        s, t) for (s, t, mat), ns in through.items()}
     return Explanation(sorted(members, key=lambda m: (ORDER.index(m.sheet), m.row or 0, m)),
@@ -174,31 +171,28 @@ def explain(model: pyo.ConcreteModel, data: PlanData, v: Validation) -> Explanat
                        "relax any one of them):")
 
 
-def _bound_members(var, status: int, data: PlanData, rows: _Rows, unit: dict):
-    """The rows behind a variable bound that takes part in the conflict."""
+def _upper_bound_members(var, rows: _Rows):
+    """The rows behind a variable's upper bound that takes part in the conflict."""
     family, index = var.parent_component().local_name, var.index()
-    upper = var.bounds[1]
-    if family == "v_supply" and status != LOWER:
+    unit = rows.unit
+    if family == "v_supply":
         s, t, n, mat = index
-        yield Member("Supply", rows.supply[(n, mat, t)],
-                     f"{n} supplies at most {_q(rows.supply_capacity[(n, mat, t)])} "
-                     f"{unit[mat]} of {mat}", s, t)
+        yield Member("Supply", rows.supply[(n, mat, t)], f"{n} supplies at most "
+                     f"{_q(rows.supply_of[(n, mat, t)].capacity)} {unit[mat]} of {mat}", s, t)
         yield from _disrupted(rows, ("supply", s, t, (n, mat)))
-    elif family == "v_activity" and status != LOWER:
+    elif family == "v_activity":
         s, t, k = index
-        out = rows.output[k]
-        yield Member("Processes", rows.process[k], f"{k} makes at most "
-                     f"{_q(rows.process_capacity[k])} {unit[out]} of {out} a period", s, t)
+        yield Member("Processes", rows.process[k], f"{_makes(rows, k)} a period", s, t)
         yield from _disrupted(rows, ("process", s, t, (k,)))
-    elif family == "v_flow" and status != LOWER:
+    elif family == "v_flow":
         s, t, x = index
-        capacity = rows.lane_capacity[x]
+        capacity = rows.lane_of[x].capacity
         yield Member("Lanes", rows.lane[x], f"lane {x} carries at most {_q(capacity)}"
                      if capacity is not None else f"lane {x} has no capacity limit", s, t)
         yield from _disrupted(rows, ("lane", s, t, (x,)))
-    elif family == "v_spot" and status != LOWER:
+    elif family == "v_spot":
         s, t, n, mat = index
-        most = rows.spot_maximum[(t, n, mat)]
+        most = rows.spot_of[(t, n, mat)].maximum
         yield Member("SpotMarket", rows.spot[(t, n, mat)],
                      f"at most {_q(most)} {unit[mat]} of {mat} bought spot at {n}"
                      if most is not None else f"{mat} bought spot at {n}, with no limit",
@@ -206,14 +200,23 @@ def _bound_members(var, status: int, data: PlanData, rows: _Rows, unit: dict):
         for row, factor in rows.shocks.get((s, t, n, mat), ()):
             yield Member("PriceShocks", row, f"the spot maximum of {mat} is multiplied by "
                          f"{factor:g}", s, t)
-    elif family == "v_unmet" and status != LOWER:
+    elif family == "v_unmet":
+        yield _demand(rows, *index)
+    elif family == "v_stock":
         s, t, n, mat = index
-        yield Member("Demand", rows.demand[(n, mat, t)],
-                     f"{_q(upper)} {unit[mat]} of {mat} wanted at {n}", s, t)
-    elif family == "v_stock" and status != LOWER:
-        s, t, n, mat = index
-        yield Member("Stocks", rows.stock[(n, mat)],
-                     f"a stock of at most {_q(upper)} {unit[mat]} of {mat} at {n}", s, t)
+        yield Member("Stocks", rows.stock[(n, mat)], f"a stock of at most "
+                     f"{_q(var.bounds[1])} {unit[mat]} of {mat} at {n}", s, t)
+
+
+def _demand(rows: _Rows, s: str, t: str, n: str, mat: str) -> Member:
+    return Member("Demand", rows.demand[(n, mat, t)], f"{_q(rows.demand_of[(n, mat, t)].quantity)} "
+                  f"{rows.unit[mat]} of {mat} wanted at {n}", s, t)
+
+
+def _makes(rows: _Rows, k: str) -> str:
+    """``k makes at most <capacity> <unit> of <output>``."""
+    p = rows.process_of[k]
+    return f"{k} makes at most {_q(p.capacity)} {rows.unit[p.output]} of {p.output}"
 
 
 def _disrupted(rows: _Rows, hit: tuple):
@@ -224,14 +227,14 @@ def _disrupted(rows: _Rows, hit: tuple):
                      hit[1], hit[2])
 
 
-def _constraint_members(con, data: PlanData, rows: _Rows, unit: dict):
+def _constraint_members(con, data: PlanData, rows: _Rows):
     """The rows behind a constraint that takes part in the conflict."""
     family, index = con.parent_component().local_name, con.index()
-    option = {o.id: o for o in data.options}
+    unit = rows.unit
     if family == "c_policy":
         s, t, name = index
-        p = next(p for p in data.policies if (p.id, p.period) == (name, t))
-        yield Member("Policies", rows.policy[(name, t)], _policy_text(p), s, t)
+        yield Member("Policies", rows.policy[(name, t)],
+                     _policy_text(rows.policy_of[(name, t)]), s, t)
     elif family == "c_stress_cap":
         s, t, mat = index
         yield Member("Settings", None, f"Stress unmet share: at most "
@@ -240,16 +243,14 @@ def _constraint_members(con, data: PlanData, rows: _Rows, unit: dict):
         yield Member("Scenarios", rows.scenario.get(s), f"{s} is a stress scenario", s)
     elif family in ("c_take_or_pay", "c_offtake_capacity"):
         s, t, o = index
-        x = option[o]
+        x = rows.option_of[o]
         says = (f"offtake {o} takes at least {x.take_or_pay:.0%} of {_q(x.capacity)} "
                 f"{unit[x.material]} of {x.material}" if family == "c_take_or_pay" else
                 f"offtake {o} delivers at most {_q(x.capacity)} {unit[x.material]}")
         yield Member("Options", rows.option[o], says, s, t)
     elif family == "c_process_capacity":
         s, t, k = index
-        out = rows.output[k]
-        yield Member("Processes", rows.process[k], f"{k} makes at most "
-                     f"{_q(rows.process_capacity[k])} {unit[out]} of {out} a period besides "
+        yield Member("Processes", rows.process[k], f"{_makes(rows, k)} a period besides "
                      "its options", s, t)
         for o in data.options:
             if k in (o.target, o.source) and o.kind in ("expansion", "conversion"):
@@ -262,7 +263,7 @@ def _constraint_members(con, data: PlanData, rows: _Rows, unit: dict):
             yield Member("CapacityGroups", row, f"the processes of {g} share its capacity", s, t)
     elif family in ("c_stock_end", "c_stock_capacity"):
         s, t, n, mat = index
-        x = next(x for x in data.stocks if (x.site, x.material) == (n, mat))
+        x = rows.stock_of[(n, mat)]
         says = (f"at least {_q(x.end_minimum)} {unit[mat]} of {mat} left at {n} at the end"
                 if family == "c_stock_end" else
                 f"a stock of at most {_q(x.maximum)} {unit[mat]} of {mat} at {n} plus options")

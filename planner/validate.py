@@ -306,7 +306,6 @@ def check_references(v: Validation) -> None:
 def check_scenarios(v: Validation) -> None:
     """Scenario probabilities sum to 1; disruptions that hit nothing, or leave an unlimited
     lane unlimited, are warned of; period ranges run forward."""
-    from planner.convert import lanes_hit  # convert builds on this module
     rows = v.tables["Scenarios"]
     total = sum(r["probability"] or 0.0 for r in rows)
     if rows and abs(total - 1.0) > 1e-6:
@@ -428,6 +427,19 @@ def check_commitments(v: Validation) -> None:
 def countries(text: str | None) -> tuple[str, ...]:
     """The countries of a Policies row's comma-separated Countries cell."""
     return tuple(c.strip() for c in (text or "").split(",") if c.strip())
+
+
+def lanes_hit(d: Row, lanes: list[Row], country: dict[str, str]) -> list[Row]:
+    """The lanes a site, country or lane disruption ``d`` hits (for its material, if any)."""
+    def hit(lane: Row) -> bool:
+        if d["material"] not in (None, lane["material"]):
+            return False
+        if d["scope"] == "site":
+            return d["target"] in (lane["from"], lane["to"])
+        if d["scope"] == "country":
+            return country.get(lane["from"]) == d["target"] != country.get(lane["to"])
+        return d["scope"] == "lane" and lane["lane"] == d["target"]
+    return [lane for lane in lanes if hit(lane)]
 
 
 def check_period_names(v: Validation) -> None:
