@@ -61,25 +61,24 @@ def example_phases() -> dict[str, float]:
     return times
 
 
-def scenario_phases(count: int) -> dict[str, float]:
-    """The example with each of its scenarios repeated ``count`` times (jittered)."""
-    data = with_scenarios(to_plan_data(check_workbook(INPUTS / "example.xlsx")), count)
+def build_and_solve(data) -> dict[str, float]:
+    """Build and solve times of ``data``'s model, and its number of variables."""
     times = {}
     times["build"], model = timed(lambda: build_model(data))
     times["solve"], solved = timed(lambda: solve(model, 600, 1e-4))
     assert solved.status.has_plan, solved.message
     times["variables"] = float(model.nvariables())
     return times
+
+
+def scenario_phases(count: int) -> dict[str, float]:
+    """The example with each of its scenarios repeated ``count`` times (jittered)."""
+    return build_and_solve(
+        with_scenarios(to_plan_data(check_workbook(INPUTS / "example.xlsx")), count))
 
 
 def synthetic_phases(scale: int) -> dict[str, float]:
-    data = synthetic(scale)
-    times = {}
-    times["build"], model = timed(lambda: build_model(data))
-    times["solve"], solved = timed(lambda: solve(model, 600, 1e-4))
-    assert solved.status.has_plan, solved.message
-    times["variables"] = float(model.nvariables())
-    return times
+    return build_and_solve(synthetic(scale))
 
 
 def report(name: str, runs: list[dict[str, float]], calib: float) -> None:

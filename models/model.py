@@ -383,7 +383,7 @@ def add_balance(m: pyo.ConcreteModel, data: PlanData) -> None:
 
 
 def add_policies(m: pyo.ConcreteModel, data: PlanData) -> None:
-    """Share limits of the Policies sheet, in every scenario.
+    """Share limits (policies) on where material comes from, in every scenario.
 
     The supply :math:`Q_{s,t,c,m}` of material :math:`m` from country :math:`c` is what is
     mined, contracted, made or bought on the spot market at sites in :math:`c`. For a
