@@ -26,6 +26,8 @@ def _rule(column: Column) -> str:
         parts.append(f"a {column.ref} entry" + (" or `all`" if column.allow_all_periods else ""))
     if column.bounds_text() and not column.allowed:
         parts.append(column.bounds_text())
+    if column.needed_by:
+        parts.append("required for Kind " + ", ".join(f"`{k}`" for k in column.needed_by))
     parts.append("required" if column.required else column.hint.split("; ", 1)[1])
     return "; ".join(parts)
 

@@ -39,6 +39,8 @@ class Column:
     """The value must be strictly greater than zero."""
     blank_means: str = ""
     """What an empty optional cell means, when that is not simply ``default``."""
+    needed_by: tuple[str, ...] = ()
+    """Values of the sheet's Kind column for which this optional column must be filled."""
     ref_by: tuple[str, tuple[tuple[str, str], ...]] | None = None
     """For a target column: (the column naming the target's kind, kind -> sheet it refers to).
     A sheet written ``Sites.Country`` refers to the countries of the Sites sheet."""
@@ -364,9 +366,11 @@ OPTIONS = Sheet(
         _text("Target", "The mine (offtake), the process that gains capacity (expansion, "
               "conversion) or the stock's site (stock).", ref_by=("Kind", OPTION_TARGETS)),
         _text("Material", "Offtake: the material contracted; stock: the material stored.",
-              ref="Materials", required=False, blank_means="none (expansion, conversion)"),
+              ref="Materials", required=False, blank_means="none (expansion, conversion)",
+              needed_by=("offtake", "stock")),
         _text("From process", "Conversion: the process that gives up the capacity.",
-              ref="Processes", required=False, blank_means="none (other kinds)"),
+              ref="Processes", required=False, blank_means="none (other kinds)",
+              needed_by=("conversion",)),
         _number("Capacity", "Capacity added per period (stock: room added) when taken in full.",
                 "unit per period"),
         _number("Unit cost", "Offtake: price of each unit taken.",
@@ -422,7 +426,8 @@ STOCKS = Sheet(
     key=("Site", "Material"),
 )
 
-POLICY_KINDS = ("max country share", "min country share", "max process share")
+COUNTRY_SHARES = ("max country share", "min country share")
+POLICY_KINDS = (*COUNTRY_SHARES, "max process share")
 
 POLICIES = Sheet(
     "Policies",
@@ -435,11 +440,13 @@ POLICIES = Sheet(
         _text("Policy", "Name of the policy."),
         _text("Kind", "What it limits.", allowed=POLICY_KINDS),
         _text("Material", "Country shares: the material whose supply is limited.",
-              ref="Materials", required=False, blank_means="none (max process share)"),
+              ref="Materials", required=False, blank_means="none (max process share)",
+              needed_by=COUNTRY_SHARES),
         _text("Countries", "Country shares: one country, or several separated by commas "
-              "(counted together).", required=False, blank_means="none (max process share)"),
+              "(counted together).", required=False, blank_means="none (max process share)",
+              needed_by=COUNTRY_SHARES),
         _text("Process", "Max process share: the process.", ref="Processes", required=False,
-              blank_means="none (country shares)"),
+              blank_means="none (country shares)", needed_by=("max process share",)),
         _number("Share", "The share.", "fraction", maximum=1.0),
         _text("Period", "The period, or 'all'.", ref="Periods", allow_all_periods=True,
               required=False, default=ALL_PERIODS),

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from planner.schema import (
-    ALL_PERIODS, SETTINGS, SETTINGS_COLUMNS, SETTINGS_SHEET, SHEETS, SHEETS_BY_NAME, Column,
+    ALL_PERIODS, COUNTRY_SHARES, SETTINGS, SETTINGS_COLUMNS, SETTINGS_SHEET, SHEETS, Column,
     Kind, Sheet,
 )
 from openpyxl.utils import column_index_from_string, get_column_letter
@@ -341,28 +341,31 @@ def check_scenarios(v: Validation) -> None:
                       "swap them or correct one")
 
 
-def _needs(v: Validation, sheet: str, row: Row, column: str, what: str) -> bool:
-    """Whether ``column``, which this row's kind needs, is filled in; an empty one is reported
-    unless its cell already was."""
-    cell = ref_of(v, sheet, row, column)
-    if row[column] is not None or any(p.sheet == sheet and p.cell == cell for p in v.problems):
-        return row[column] is not None
-    name = row[SHEETS_BY_NAME[sheet].column(SHEETS_BY_NAME[sheet].key[0]).field]
-    v.add(sheet, cell, f"{row['kind']} {name or 'in row ' + str(row['_row'])} names no {what}",
-          f"enter the {what}")
-    return False
+def check_needed_columns(v: Validation) -> None:
+    """An optional column the row's Kind needs (the schema's ``needed_by``) is filled in;
+    a cell already reported is not reported again."""
+    reported = {(p.sheet, p.cell) for p in v.problems}
+    for spec in SHEETS:
+        for column in (c for c in spec.columns if c.needed_by):
+            for row in v.tables[spec.name]:
+                cell = ref_of(v, spec.name, row, column.field)
+                if row["kind"] in column.needed_by and row[column.field] is None \
+                        and (spec.name, cell) not in reported:
+                    name = row[spec.column(spec.key[0]).field] or f"in row {row['_row']}"
+                    v.add(spec.name, cell, f"{row['kind']} {name} names no "
+                          f"{column.name.lower()}", f"fill in its {column.name}")
 
 
 def check_commitments(v: Validation) -> None:
-    """Options, CapacityGroups, Stocks and Policies rows whose kind needs more columns."""
+    """Rules between Options, Processes, CapacityGroups, Stocks, Policies and Sites rows:
+    stock options need their stock, conversions fit their source, groups agree on their
+    capacity, end minimums fit, policies list known countries."""
     t = v.tables
     capacity = {r["process"]: r["capacity"] for r in t["Processes"]}
     stocks = {(r["site"], r["material"]): r for r in t["Stocks"]}
     room: dict[tuple, float] = defaultdict(float)
     moved: dict[str, float] = defaultdict(float)
     for row in t["Options"]:
-        if row["kind"] in ("offtake", "stock"):
-            _needs(v, "Options", row, "material", "material")
         if row["kind"] == "stock" and row["material"] is not None and row["target"] is not None:
             pair = (row["target"], row["material"])
             room[pair] += row["capacity"] or 0.0
@@ -372,8 +375,7 @@ def check_commitments(v: Validation) -> None:
                       f"{pair[1]} at {pair[0]} that the Stocks sheet does not list",
                       f"add a Stocks row for {pair[0]} and {pair[1]} (Maximum 0 if the "
                       "stock exists only when the option is taken)")
-        if row["kind"] != "conversion" or not _needs(v, "Options", row, "from_process",
-                                                     "process to convert from"):
+        if row["kind"] != "conversion" or row["from_process"] is None:
             continue
         source = row["from_process"]
         if source == row["target"]:
@@ -404,13 +406,7 @@ def check_commitments(v: Validation) -> None:
                   "give every row of a group the same capacity")
     known = {r["country"] for r in t["Sites"]}
     for r in t["Policies"]:
-        if r["kind"] == "max process share":
-            _needs(v, "Policies", r, "process", "process")
-            continue
-        if r["kind"] is None:
-            continue
-        _needs(v, "Policies", r, "material", "material")
-        if _needs(v, "Policies", r, "countries", "countries"):
+        if r["kind"] in COUNTRY_SHARES and r["countries"] is not None:
             if not countries(r["countries"]):
                 v.add("Policies", ref_of(v, "Policies", r, "countries"),
                       f"'{r['countries']}' lists no country", "enter one country, or several "
@@ -550,6 +546,7 @@ def validate(wb: RawWorkbook) -> Validation:
     check_references(v)
     check_period_names(v)
     check_scenarios(v)
+    check_needed_columns(v)
     check_commitments(v)
     check_rows_with_reference_rules(v)
     check_reachability(v)
