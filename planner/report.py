@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.analysis import Measure, ValueOfInformation, describe_objective, risk_measures
@@ -72,6 +73,14 @@ def write_frame(ws: Worksheet, frame: pd.DataFrame, start_row: int = 1) -> int:
     return write_table(ws, list(frame.columns), _cells(frame), start_row, FORMATS)
 
 
+def _stacked(ws: Worksheet, widths: tuple[int, ...] = ()) -> None:
+    """A sheet of several tables one under another: no frozen header (each table froze its
+    own), and the first columns ``widths`` wide."""
+    ws.freeze_panes = None
+    for j, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+
+
 def _titled(ws: Worksheet, title: str, frame: pd.DataFrame, row: int) -> int:
     """A bold title line, then ``frame`` beneath it; returns the row after the table."""
     set_value(ws.cell(row=row, column=1), title)
@@ -87,7 +96,7 @@ def _scenarios(ws: Worksheet, result: PlanResult) -> None:
     shift = sourcing_shift(result)
     _titled(ws, f"Sourcing against scenario {reference} (quantities over all periods)"
             + ("" if len(shift) else ": no source delivers differently"), shift, row)
-    ws.freeze_panes = None
+    _stacked(ws)
 
 
 def _measures(measures: list[Measure]) -> pd.DataFrame:
@@ -111,9 +120,7 @@ def _risk(ws: Worksheet, result: PlanResult, information: ValueOfInformation | N
              for name, s in information.solves],
             columns=["Extra solve", "Status", "Objective", "Seconds"])
         _titled(ws, "Extra solves", solves, row)
-    ws.freeze_panes = None
-    for letter, width in zip("ABC", (32, 20, 90)):
-        ws.column_dimensions[letter].width = width
+    _stacked(ws, (32, 20, 90))
 
 
 def _summary(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run: RunInfo) -> None:
@@ -152,9 +159,7 @@ def _summary(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run:
     row = write_table(ws, list(costs.columns), _cells(costs), row + 2,
                       {c: MONEY for c in costs.columns})
     write_frame(ws, demand_by_material(result), row + 2)
-    ws.freeze_panes = None
-    for letter, width in zip("ABCDEF", (40, 70, 22, 16, 16, 14)):
-        ws.column_dimensions[letter].width = width
+    _stacked(ws, (40, 70, 22, 16, 16, 14))
 
 
 def _infeasibility(ws: Worksheet, explanation: Explanation) -> None:
@@ -165,9 +170,7 @@ def _infeasibility(ws: Worksheet, explanation: Explanation) -> None:
          for m in explanation.members],
         columns=["Sheet", "Row", "Cell", "What it says", "Scenario", "Period"])
     write_frame(ws, table, 3)
-    ws.freeze_panes = None
-    for letter, width in zip("ABCDEF", (18, 8, 14, 80, 24, 10)):
-        ws.column_dimensions[letter].width = width
+    _stacked(ws, (18, 8, 14, 80, 24, 10))
 
 
 def build_report(solved: SolveResult, result: PlanResult | None, run: RunInfo,
