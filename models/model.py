@@ -81,7 +81,6 @@ class Network:
 
 def add_sets(m: pyo.ConcreteModel, data: PlanData) -> None:
     """Scenarios, periods and the sparse index sets of every variable family."""
-    m.data = data
     m.net = Network.of(data)
     scenarios = [s.id for s in data.scenarios]
     periods = [t.id for t in data.periods]
