@@ -162,11 +162,9 @@ def spill_path(path: Path, sheet: str, taken: Iterable[Path] = ()) -> Path:
     """``<path's stem> - <sheet>.csv`` beside ``path``, numbered if ``taken`` has it."""
     name = re.sub(r'[<>:"/\\|?*\x00-\x1f]', "_", sheet)
     taken = set(taken)
-    for n in itertools.count(1):
-        candidate = path.with_name(f"{path.stem} - {name}{'' if n == 1 else f' ({n})'}.csv")
-        if candidate not in taken:
-            return candidate
-    raise AssertionError("unreachable")
+    candidates = (path.with_name(f"{path.stem} - {name}{'' if n == 1 else f' ({n})'}.csv")
+                  for n in itertools.count(1))
+    return next(c for c in candidates if c not in taken)
 
 
 @contextmanager
