@@ -13,8 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import xml.etree.ElementTree as ET
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +25,8 @@ import planner.cli
 from conftest import materials, periods, sites, write_plan
 from planner.pipeline import check_workbook
 from planner.workbook import FORMULA_ELEMENT
+from xlsx_parts import edit_sheet_xml
+from xlsx_parts import set_cell_xml as cell_in_xml
 
 EXIT_OK, EXIT_INVALID, EXIT_FILE = 0, 3, 4
 
@@ -96,34 +96,9 @@ def book(edit: Callable[[openpyxl.Workbook], None]) -> Maker:
     return make
 
 
-def _sheet_part(zf: zipfile.ZipFile, sheet: str) -> str:
-    """The zip member holding ``sheet``'s XML, found through workbook.xml and its rels."""
-    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    rel_ns = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-    workbook = ET.fromstring(zf.read("xl/workbook.xml"))
-    rid = next(s.get(f"{rel_ns}id") for s in workbook.iter(f"{main}sheet")
-               if s.get("name") == sheet)
-    rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    target = next(r.get("Target") for r in rels if r.get("Id") == rid)
-    return target.lstrip("/") if target.startswith("/") else "xl/" + target
-
-
 def set_cell_xml(path: Path, sheet: str, ref: str, cell_xml: str) -> None:
     """Replace the ``<c r=ref>`` element of ``sheet`` with ``cell_xml``, bytes for bytes."""
-    with zipfile.ZipFile(path) as zf:
-        part = _sheet_part(zf, sheet)
-        members = [(info, zf.read(info.filename)) for info in zf.infolist()]
-    spoiled = []
-    for info, data in members:
-        if info.filename == part:
-            text = data.decode("utf-8")
-            pattern = re.compile(rf'<c r="{ref}"(?:[^>]*/>|[^>]*>.*?</c>)', re.S)
-            assert pattern.search(text), f"{sheet}!{ref} not found in {part}"
-            data = pattern.sub(cell_xml, text, count=1).encode("utf-8")
-        spoiled.append((info, data))
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for info, data in spoiled:
-            zf.writestr(info, data)
+    edit_sheet_xml(path, sheet, lambda text: cell_in_xml(text, ref, cell_xml))
 
 
 def xml(sheet: str, ref: str, cell_xml: str) -> Maker:
