@@ -471,7 +471,14 @@ def add_costs(m: pyo.ConcreteModel, data: PlanData) -> None:
 
     .. math::
         \\min\\; (1 - \\lambda) E + \\lambda \\Bigl(\\eta + \\frac{1}{1 - \\alpha}
-        \\sum_s p_s e_s\\Bigr), \\qquad e_s \\ge \\text{total}_s - \\eta, \\quad e_s \\ge 0
+        \\sum_s p_s e_s\\Bigr), \\qquad e_s \\ge \\text{total}_s - \\eta, \\quad e_s \\ge 0,
+        \\qquad 0 \\le \\eta \\le \\frac{E}{1 - \\alpha}
+
+    The threshold :math:`\\eta` is bounded by the range its optimum can take, so that it
+    stays of the size of the scenario costs: every cost is non-negative, so every
+    :math:`\\alpha`-quantile of the total cost (an optimal :math:`\\eta`) is at least 0 and,
+    by Markov's inequality (:math:`P(\\text{total} \\ge v) \\le E / v`), at most
+    :math:`E / (1 - \\alpha)`. Both bounds are valid: they cut off no optimum.
 
     ``period_cost[s, t, category]`` splits :math:`C_{s,t}` by :data:`COST_CATEGORIES`.
     """
@@ -514,10 +521,12 @@ def add_costs(m: pyo.ConcreteModel, data: PlanData) -> None:
         expr=sum(m.probability[s] * m.total_cost[s] for s in m.scenarios))
     risk = data.risk
     if risk.objective == "cvar":
-        m.v_var = pyo.Var(domain=pyo.Reals)
+        m.v_var = pyo.Var(domain=pyo.NonNegativeReals)
         m.v_excess = pyo.Var(m.scenarios, domain=pyo.NonNegativeReals)
         m.c_cvar = pyo.Constraint(
             m.scenarios, rule=lambda _, s: m.v_excess[s] >= m.total_cost[s] - m.v_var)
+        m.c_cvar_threshold = pyo.Constraint(
+            expr=(1.0 - risk.level) * m.v_var <= m.expected_cost)
         m.cvar = pyo.Expression(expr=m.v_var + sum(
             m.probability[s] * m.v_excess[s] for s in m.scenarios) / (1.0 - risk.level))
         objective = (1.0 - risk.weight) * m.expected_cost + risk.weight * m.cvar

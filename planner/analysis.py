@@ -28,10 +28,11 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from models.data import PlanData, Risk
-from models.model import build_model
+from planner.engine import Solved
 from planner.solve import SolveResult, Status
 
-Solver = Callable[[pyo.ConcreteModel], SolveResult]
+Solver = Callable[[PlanData, dict[str, float] | None], Solved]
+"""Solves a plan (workbook units) with some options fixed at the given shares."""
 
 
 def cvar(costs: list[float], probabilities: list[float], level: float) -> float:
@@ -115,11 +116,12 @@ def value_of_information(data: PlanData, rp: float, solve: Solver,
     """WS, EEV, EVPI and VSS of a plan whose objective is ``rp``, by the extra solves."""
     solves: list[tuple[str, SolveResult]] = []
 
-    def run(title: str, name: str, model: pyo.ConcreteModel) -> SolveResult:
+    def run(title: str, name: str, plan: PlanData,
+            fixed: dict[str, float] | None = None) -> Solved:
         with phase(title):
-            solved = solve(model)
-        solves.append((name, solved))
-        if solved.status in (Status.INTERRUPTED, Status.INTERRUPTED_NO_PLAN):
+            solved = solve(plan, fixed)
+        solves.append((name, solved.result))
+        if solved.result.status in (Status.INTERRUPTED, Status.INTERRUPTED_NO_PLAN):
             raise _Interrupted
         return solved
 
@@ -127,21 +129,19 @@ def value_of_information(data: PlanData, rp: float, solve: Solver,
         ws_costs = []
         for k, scenario in enumerate(data.scenarios, start=1):
             solved = run(f"Wait-and-see solve {k} of {len(data.scenarios)} ({scenario.id})",
-                         f"wait and see: {scenario.id}", build_model(data.only(scenario.id)))
+                         f"wait and see: {scenario.id}", data.only(scenario.id)).result
             ws_costs.append(solved.objective if solved.status is Status.OPTIMAL else None)
         p = [s.probability for s in data.scenarios]
         ws = risk_value(data.risk, ws_costs, p) if None not in ws_costs else None
 
-        mean = build_model(data.mean_value())
-        ev = run("Mean-value solve", "mean value", mean)
+        ev = run("Mean-value solve", "mean value", data.mean_value())
         eev = None
-        if ev.status.has_plan:
-            fixed = build_model(data)
-            for o in data.options:
-                fixed.v_option[o.id].fix(round(pyo.value(mean.v_option[o.id]))
-                                         if o.binary else pyo.value(mean.v_option[o.id]))
+        if ev.result.status.has_plan:
+            taken = {o.id: pyo.value(ev.model.v_option[o.id]) for o in data.options}
             eev_solved = run("Mean-value plan in every scenario",
-                             "mean-value commitments in every scenario", fixed)
+                             "mean-value commitments in every scenario", data,
+                             {o.id: round(taken[o.id]) if o.binary else taken[o.id]
+                              for o in data.options}).result
             eev = eev_solved.objective if eev_solved.status is Status.OPTIMAL \
                 else math.inf if eev_solved.status is Status.INFEASIBLE else None
     except _Interrupted:

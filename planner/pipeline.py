@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.data import PlanData
-from models.model import build_model
+from models.scaling import Scaling
 from planner.analysis import ValueOfInformation, value_of_information
-from planner.infeasibility import Explanation, explain
 from planner.convert import to_plan_data
+from planner.engine import Solved, build, solve_built, solve_plan
+from planner.infeasibility import Explanation, explain
 from planner.results import PlanResult, extract
-from planner.solve import SolveResult, Status, solve
+from planner.solve import SolveResult, Status
 from planner.validate import Validation, validate
 from planner.workbook import read_workbook
 
@@ -36,6 +37,8 @@ class Run:
     """WS, EEV, EVPI and VSS, for a plan with more than one scenario."""
     explanation: Explanation | None = None
     """Why no plan exists, when the plan is infeasible."""
+    plan: Solved | None = None
+    """The solve itself: its check, coefficient ranges and the model holding the plan."""
 
 
 def _quiet(_: str) -> AbstractContextManager:
@@ -57,20 +60,24 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
         return Run(v)
     with phase("Building the model"):
         data = to_plan_data(v)
-        model = build_model(data)
+        scaling = Scaling.choose(data)
+        model = build(data, scaling)
     limit = float(v.settings["Time limit"]) if time_limit is None else time_limit
     gap = float(v.settings["MIP gap"]) if mip_gap is None else mip_gap
-    with phase("Solving with HiGHS"):
-        solved = solve(model, time_limit=limit, mip_gap=gap, on_log_line=on_log_line)
+    with phase("Solving with HiGHS and checking the plan"):
+        plan = solve_built(model, data, scaling, time_limit=limit, mip_gap=gap,
+                           on_log_line=on_log_line)
+    solved = plan.result
     if solved.status is Status.INFEASIBLE:
         with phase("Finding why no plan exists"):
-            return Run(v, data, solved, explanation=explain(model, data, v))
+            return Run(v, data, solved, explanation=explain(model, data, v), plan=plan)
     if not solved.status.has_plan:
-        return Run(v, data, solved)
-    result = extract(model, data)
+        return Run(v, data, solved, plan=plan)
+    result = extract(model, data, scaling)
     information = None
     if len(data.scenarios) > 1 and solved.status is Status.OPTIMAL:
         information = value_of_information(
             data, solved.objective,
-            lambda extra: solve(extra, time_limit=limit, mip_gap=gap), phase)
-    return Run(v, data, solved, result, information)
+            lambda plan_data, fixed: solve_plan(plan_data, scaling, time_limit=limit,
+                                                mip_gap=gap, fixed=fixed), phase)
+    return Run(v, data, solved, result, information, plan=plan)

@@ -1,7 +1,10 @@
 """Tidy result tables read back from a solved model.
 
 One row per scenario, period and entity; the report writes these tables as sheets and
-the tests check the same tables. Values within ``ZERO`` of zero are reported as 0.
+the tests check the same tables. The model holds the plan in internal units
+(:mod:`models.scaling`): every figure is read back into the workbook's units here, and
+capacities come from the data, not from the model's bounds. A value within ``ZERO`` of
+zero in internal units (so relative to each material's unit) is reported as 0.
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ import pyomo.environ as pyo
 
 from models.data import PlanData, Risk
 from models.model import COST_CATEGORIES
+from models.scaling import Scaling
 
 ZERO = 1e-7
 
 
-def _value(var) -> float:
+def _value(var, unit: float = 1.0) -> float:
+    """The value of a model variable or expression in workbook units (``unit`` per internal
+    unit); 0 within ``ZERO`` internal units of it."""
     x = pyo.value(var, exception=False)
-    return 0.0 if x is None or abs(x) < ZERO else float(x)
+    return 0.0 if x is None or abs(x) < ZERO else float(x) * unit
 
 
 def _share(part: float, whole: float) -> float | None:
@@ -57,30 +63,35 @@ class PlanResult:
             columns={"expected": "Cost", "expected_discounted": "Discounted cost"})
 
 
-def extract(m: pyo.ConcreteModel, data: PlanData) -> PlanResult:
-    """The result tables of a model whose variables hold a plan."""
+def extract(m: pyo.ConcreteModel, data: PlanData, scaling: Scaling = Scaling()) -> PlanResult:
+    """The result tables of a model whose variables hold a plan; ``data`` is the plan in
+    workbook units and the model was built from ``scaling.apply(data)``."""
+    money, unit = scaling.money, scaling.of
     sites = {s.id: s for s in data.sites}
     materials = {x.id: x for x in data.materials}
     probability = {s.id: s.probability for s in data.scenarios}
     discount = {t.id: t.discount_factor for t in data.periods}
 
     costs = pd.DataFrame(
-        [(s, t, c, probability[s], _value(m.period_cost[s, t, c]), discount[t])
+        [(s, t, c, probability[s], _value(m.period_cost[s, t, c], money), discount[t])
          for s, t, c in m.period_cost],
         columns=["Scenario", "Period", "Category", "Probability", "Cost", "Discount factor"])
     costs["Discounted cost"] = costs["Cost"] * costs["Discount factor"]
 
     supply = {(r.period, r.site, r.material): r for r in data.supplies}
     rows = []
+    availability = m.share["supply"]
     for s, t, n, mat in m.supply_keys:
-        r, v = supply[(t, n, mat)], m.v_supply[s, t, n, mat]
-        q = _value(v)
-        rows.append((s, t, n, sites[n].country, mat, "", q, materials[mat].unit, v.ub,
-                     _utilisation(q, v.ub), r.unit_cost, q * r.unit_cost))
+        r = supply[(t, n, mat)]
+        q = _value(m.v_supply[s, t, n, mat], unit(mat))
+        capacity = r.capacity * availability.get((s, t, n, mat), 1.0)
+        rows.append((s, t, n, sites[n].country, mat, "", q, materials[mat].unit, capacity,
+                     _utilisation(q, capacity), r.unit_cost, q * r.unit_cost))
     option = {o.id: o for o in data.options}
     for s, t, o in m.offtake_keys:
-        x, q = option[o], _value(m.v_offtake[s, t, o])
-        capacity = m.share["supply"].get((s, t, x.target, x.material), 1.0) * x.capacity \
+        x = option[o]
+        q = _value(m.v_offtake[s, t, o], unit(x.material))
+        capacity = availability.get((s, t, x.target, x.material), 1.0) * x.capacity \
             * _value(m.v_option[o])
         rows.append((s, t, x.target, sites[x.target].country, x.material, o, q,
                      materials[x.material].unit, capacity, _utilisation(q, capacity),
@@ -93,8 +104,9 @@ def extract(m: pyo.ConcreteModel, data: PlanData) -> PlanResult:
     process = {k.id: k for k in data.processes}
     rows = []
     for s, t, k in m.activity_keys:
-        p, q = process[k], _value(m.v_activity[s, t, k])
-        capacity = _value(m.process_capacity[s, t, k])
+        p = process[k]
+        q = _value(m.v_activity[s, t, k], unit(p.output))
+        capacity = _value(m.process_capacity[s, t, k], unit(p.output))
         rows.append((s, t, k, p.site, sites[p.site].country, p.output, q,
                      materials[p.output].unit, capacity, _utilisation(q, capacity),
                      p.variable_cost, q * p.variable_cost))
@@ -105,25 +117,29 @@ def extract(m: pyo.ConcreteModel, data: PlanData) -> PlanResult:
     lane = {x.id: x for x in data.lanes}
     rows = []
     for s, t, x in m.flow_keys:
-        v = m.v_flow[s, t, x]
-        q = _value(v)
+        ln = lane[x]
+        q = _value(m.v_flow[s, t, x], unit(ln.material))
         if q:
-            ln = lane[x]
+            capacity = None if ln.capacity is None else \
+                ln.capacity * m.share["lane"].get((s, t, x), 1.0)
             rows.append((s, t, x, ln.origin, ln.destination, ln.material, q,
-                         materials[ln.material].unit, v.ub, _utilisation(q, v.ub),
+                         materials[ln.material].unit, capacity, _utilisation(q, capacity),
                          q * ln.unit_cost, q * ln.tariff))
     flows = pd.DataFrame(rows, columns=[
         "Scenario", "Period", "Lane", "From", "To", "Material", "Quantity", "Unit", "Capacity",
         "Utilisation", "Transport cost", "Tariff cost"])
 
+    offer = {(r.period, r.site, r.material): r for r in data.spot_offers}
     rows = []
     for key in m.spot_keys:
-        q = _value(m.v_spot[key])
+        s, t, n, mat = key
+        q = _value(m.v_spot[key], unit(mat))
         if q:
-            s, t, n, mat = key
-            price = m.spot_price[key]
-            rows.append((s, t, mat, n, q, materials[mat].unit, price, q * price,
-                         m.v_spot[key].ub))
+            r, shock = offer[key[1:]], m.spot_factor.get(key)
+            price = r.price * (shock.price_factor if shock else 1.0)
+            maximum = None if r.maximum is None else \
+                r.maximum * (shock.quantity_factor if shock else 1.0)
+            rows.append((s, t, mat, n, q, materials[mat].unit, price, q * price, maximum))
     spot = pd.DataFrame(rows, columns=[
         "Scenario", "Period", "Material", "Site", "Quantity", "Unit", "Price", "Cost",
         "Maximum"])
@@ -131,7 +147,7 @@ def extract(m: pyo.ConcreteModel, data: PlanData) -> PlanResult:
     demand_rows = {(r.period, r.site, r.material): r for r in data.demands}
     rows = []
     for s, t, n, mat in m.demand_keys:
-        r, unmet = demand_rows[(t, n, mat)], _value(m.v_unmet[s, t, n, mat])
+        r, unmet = demand_rows[(t, n, mat)], _value(m.v_unmet[s, t, n, mat], unit(mat))
         rows.append((s, t, n, mat, r.quantity, r.quantity - unmet, unmet,
                      materials[mat].unit, r.penalty, unmet * r.penalty))
     demand = pd.DataFrame(rows, columns=[
@@ -139,9 +155,10 @@ def extract(m: pyo.ConcreteModel, data: PlanData) -> PlanResult:
         "Penalty", "Penalty cost"])
 
     rows = []
+    stock = {(x.site, x.material): x for x in data.stocks}
     for s, t, n, mat in m.stock_keys:
-        x, level = m.stock[(n, mat)], _value(m.v_stock[s, t, n, mat])
-        room = _value(m.stock_capacity[s, t, n, mat])
+        x, level = stock[(n, mat)], _value(m.v_stock[s, t, n, mat], unit(mat))
+        room = _value(m.stock_capacity[s, t, n, mat], unit(mat))
         rows.append((s, t, n, mat, level, materials[mat].unit, room, _utilisation(level, room),
                      x.holding_cost, level * x.holding_cost))
     stocks = pd.DataFrame(rows, columns=[
@@ -163,8 +180,9 @@ def extract(m: pyo.ConcreteModel, data: PlanData) -> PlanResult:
     mix = _production_mix(processing, materials)
     kind = {s.id: s.kind for s in data.scenarios}
     scenarios = pd.DataFrame(
-        [(s, kind[s], probability[s], _value(m.total_cost[s]), _value(m.first_stage_cost),
-          _value(m.scenario_cost[s])) for s in m.scenarios],
+        [(s, kind[s], probability[s], _value(m.total_cost[s], money),
+          _value(m.first_stage_cost, money), _value(m.scenario_cost[s], money))
+         for s in m.scenarios],
         columns=["Scenario", "Kind", "Probability", "Total cost", "Commitments",
                  "Recourse cost"])
     return PlanResult(costs, sourcing, processing, mix, flows, spot, demand, stocks,

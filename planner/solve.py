@@ -35,6 +35,7 @@ class Status(Enum):
     UNBOUNDED = ("unbounded", 6)
     NO_SOLUTION = ("stopped without a plan", 7)
     ERROR = ("solver error", 9)
+    VIOLATED = ("plan fails its check", 10)
     INTERRUPTED = ("interrupted", 130)
     INTERRUPTED_NO_PLAN = ("interrupted before any plan was found", 130)
 
@@ -44,7 +45,7 @@ class Status(Enum):
 
     @property
     def has_plan(self) -> bool:
-        return self in (Status.OPTIMAL, Status.FEASIBLE, Status.INTERRUPTED)
+        return self in (Status.OPTIMAL, Status.FEASIBLE, Status.VIOLATED, Status.INTERRUPTED)
 
 
 @dataclass(frozen=True)
@@ -163,8 +164,11 @@ class _CtrlC(logging.Filter):
 
 
 def solve(model: pyo.ConcreteModel, time_limit: float, mip_gap: float,
-          on_log_line: Callable[[str], None] | None = None) -> SolveResult:
+          on_log_line: Callable[[str], None] | None = None,
+          inspect: Callable[[Highs, object], None] | None = None) -> SolveResult:
     """Solve ``model`` in place; variable values are loaded when a plan was found.
+    ``inspect`` is called with the solver and Pyomo's results after a solve that returned
+    (for the matrix HiGHS held, duals and reduced costs).
 
     Ctrl-C (SIGINT) while HiGHS runs stops it with the status INTERRUPTED (the best plan
     so far is loaded) or INTERRUPTED_NO_PLAN; before HiGHS has the model it raises
@@ -190,6 +194,8 @@ def solve(model: pyo.ConcreteModel, time_limit: float, mip_gap: float,
         bound = None
     if status.has_plan:
         results.solution_loader.load_vars()
+    if inspect is not None:
+        inspect(solver, results)
     gap = None
     if objective is not None and bound is not None:
         gap = abs(objective - bound) / max(abs(objective), 1e-9)

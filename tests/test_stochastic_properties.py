@@ -20,10 +20,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models.data import Availability, Lane, Option, PlanData, Risk, Scenario, Site
-from models.model import build_model
+from models.scaling import Scaling
 from planner.analysis import cvar, value_of_information
 from planner.results import extract
-from planner.solve import Status, solve
+from planner.engine import solve_plan
+from planner.solve import Status
 from test_properties import PROPERTY, TOLERANCE, networks
 
 
@@ -49,10 +50,10 @@ def stochastic(draw) -> PlanData:
 
 
 def optimum(data: PlanData) -> tuple[float, object]:
-    model = build_model(data)
-    solved = solve(model, time_limit=60, mip_gap=1e-9)
-    assert solved.status is Status.OPTIMAL, solved.message
-    return solved.objective, extract(model, data)
+    scaling = Scaling.choose(data)
+    solved = solve_plan(data, scaling, time_limit=60, mip_gap=1e-9)
+    assert solved.result.status is Status.OPTIMAL, solved.result.message
+    return solved.result.objective, extract(solved.model, data, scaling)
 
 
 def at_most(a: float, b: float) -> bool:
@@ -63,8 +64,10 @@ def at_most(a: float, b: float) -> bool:
 @given(stochastic())
 def test_wait_and_see_below_stochastic_below_mean_value(data):
     rp, _ = optimum(data)
-    info = value_of_information(data, rp, lambda m: solve(m, time_limit=60, mip_gap=1e-9),
-                                lambda _: nullcontext())
+    scaling = Scaling.choose(data)
+    info = value_of_information(
+        data, rp, lambda plan, fixed: solve_plan(plan, scaling, time_limit=60, mip_gap=1e-9,
+                                                 fixed=fixed), lambda _: nullcontext())
     got = {x.name: x.value for x in info.measures}
     assert at_most(got["Wait and see (WS)"], rp) and at_most(rp, got["Mean-value plan (EEV)"])
     assert at_most(0.0, got["EVPI"]) and at_most(0.0, got["VSS"])

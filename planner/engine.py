@@ -1,0 +1,185 @@
+"""A plan solved in internal units and handed back checked, in the workbook's units.
+
+:func:`solve_plan` builds the model from the plan in internal units (:mod:`models.scaling`),
+solves it with HiGHS, and for a mixed-integer plan fixes the commitments at the values
+found and re-solves the linear program that remains (its duals are the marginal values of
+the plan; its objective is compared with the MIP's). Then the plan is checked
+(:mod:`planner.check`): a plan that fails is reported with the status ``plan fails its
+check``, never as optimal. Objective and bound leave here in the workbook's currency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pyomo.environ as pyo
+
+from models.data import PlanData
+from models.model import build_model
+from models.scaling import ModelUnits, Scaling
+from planner.check import TOLERANCE, PlanCheck, check_plan
+from planner.solve import SolveResult, Status, solve
+
+
+@dataclass(frozen=True)
+class Ranges:
+    """Smallest and largest absolute nonzero coefficient of each part of the LP."""
+
+    matrix: tuple[float, float] | None
+    cost: tuple[float, float] | None
+    bound: tuple[float, float] | None
+    rhs: tuple[float, float] | None
+
+    def __str__(self) -> str:
+        def span(x: tuple[float, float] | None) -> str:
+            return "none" if x is None else f"[{x[0]:.0e}, {x[1]:.0e}]"
+        return (f"matrix {span(self.matrix)}, cost {span(self.cost)}, bound "
+                f"{span(self.bound)}, RHS {span(self.rhs)}")
+
+
+def _span(values: np.ndarray) -> tuple[float, float] | None:
+    values = np.abs(values[np.isfinite(values)])
+    values = values[values > 0]
+    return (float(values.min()), float(values.max())) if values.size else None
+
+
+@dataclass
+class _Inspection:
+    """What the solver held: coefficient ranges, and the LP's duals when it has them."""
+
+    units: ModelUnits
+    ranges: tuple[Ranges, Ranges] | None = None
+    duals: dict | None = None
+    reduced_costs: dict | None = None
+
+    def __call__(self, solver, results) -> None:
+        lp = solver._solver_model.getLp()
+        columns = {j: solver._vars[v][0] for v, j in solver._pyomo_var_to_solver_var_map.items()}
+        col_unit = np.array([self.units.of(columns[j]) for j in range(lp.num_col_)])
+        row_unit = np.ones(lp.num_row_)
+        for con, i in solver._pyomo_con_to_solver_con_map.items():
+            row_unit[i] = self.units.of(con)
+        a = lp.a_matrix_
+        values = np.asarray(a.value_)
+        column_of = np.repeat(np.arange(lp.num_col_), np.diff(np.asarray(a.start_)))
+        rows = np.asarray(a.index_)
+        cost, lower, upper = (np.asarray(x) for x in (lp.col_cost_, lp.col_lower_,
+                                                      lp.col_upper_))
+        row_lower, row_upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+        bound = np.concatenate([lower, upper])
+        rhs = np.concatenate([row_lower, row_upper])
+        internal = Ranges(_span(values), _span(cost), _span(bound), _span(rhs))
+        money = self.units.scaling.money
+        workbook = Ranges(
+            _span(values * row_unit[rows] / col_unit[column_of]), _span(cost * money / col_unit),
+            _span(bound * np.concatenate([col_unit, col_unit])),
+            _span(rhs * np.concatenate([row_unit, row_unit])))
+        self.ranges = (workbook, internal)
+        solution = solver._solver_model.getSolution()
+        if solution.dual_valid and results.solution_status.name in ("optimal", "feasible"):
+            self.duals = results.solution_loader.get_duals()
+            self.reduced_costs = results.solution_loader.get_reduced_costs()
+
+
+@dataclass(frozen=True)
+class Solved:
+    """A solved plan: the solve in the workbook's units, the model holding the plan (in
+    internal units), and what was checked."""
+
+    result: SolveResult
+    model: pyo.ConcreteModel
+    units: ModelUnits
+    check: PlanCheck | None
+    """None when no plan was found."""
+    ranges: tuple[Ranges, Ranges] | None
+    """Coefficient ranges of the model (workbook units, internal units)."""
+    fixed_note: str
+    """For a MIP: what the LP with the commitments fixed gave; otherwise empty."""
+    duals: dict | None
+    """Row -> dual of the LP (a MIP's with its commitments fixed), internal units."""
+    reduced_costs: dict | None
+
+
+def build(data: PlanData, scaling: Scaling) -> pyo.ConcreteModel:
+    """The model of ``data`` (workbook units) in the internal units of ``scaling``."""
+    return build_model(scaling.apply(data))
+
+
+def _in_workbook_units(result: SolveResult, money: float) -> SolveResult:
+    return replace(result, objective=None if result.objective is None else
+                   result.objective * money,
+                   bound=None if result.bound is None else result.bound * money)
+
+
+def _commitments(model: pyo.ConcreteModel) -> list:
+    return [v for v in model.component_data_objects(pyo.Var) if v.is_binary() and not v.fixed]
+
+
+def _fix_and_resolve(model, solved: SolveResult, time_limit: float, mip_gap: float,
+                     inspection: _Inspection, money: float) -> tuple[SolveResult, str]:
+    """Fix the binaries at the values found, re-solve the LP; the LP's plan is reported
+    when it solves, with what it changed."""
+    for v in _commitments(model):
+        value = round(v.value)
+        v.domain = pyo.UnitInterval
+        v.fix(value)
+    lp = _in_workbook_units(solve(model, time_limit, mip_gap, inspect=inspection), money)
+    if lp.status is not Status.OPTIMAL:
+        return solved, (f"with the commitments fixed, the linear program ended {lp.status.label};"
+                        " the MIP's plan is reported")
+    difference = lp.objective - solved.objective
+    note = "with the commitments fixed, the linear program gives the same objective"
+    if abs(difference) > TOLERANCE * max(abs(solved.objective), money):
+        note = (f"with the commitments fixed, the linear program gives {lp.objective:,.0f} "
+                f"against the MIP's {solved.objective:,.0f} ({difference:+,.0f}); the "
+                "linear program's plan is reported")
+    gap = solved.gap
+    if solved.bound is not None:
+        gap = max(0.0, lp.objective - solved.bound) / max(abs(lp.objective), 1e-9)
+    status, message = solved.status, solved.message
+    if status is Status.OPTIMAL and gap is not None and gap > mip_gap + TOLERANCE:
+        status, message = Status.FEASIBLE, f"{note}, {gap:.2%} above the MIP's bound"
+    return replace(solved, status=status, message=message, objective=lp.objective, gap=gap,
+                   seconds=solved.seconds + lp.seconds), note
+
+
+def solve_plan(data: PlanData, scaling: Scaling, *, time_limit: float, mip_gap: float,
+               fixed: dict[str, float] | None = None) -> Solved:
+    """Build, solve and check the plan ``data`` (workbook units) in the internal units of
+    ``scaling``, quietly; ``fixed`` fixes options at the given shares."""
+    model = build(data, scaling)
+    for option, share in (fixed or {}).items():
+        if model.v_option[option].is_binary():
+            model.v_option[option].domain = pyo.UnitInterval
+        model.v_option[option].fix(share)
+    return solve_built(model, data, scaling, time_limit=time_limit, mip_gap=mip_gap)
+
+
+def solve_built(model: pyo.ConcreteModel, data: PlanData, scaling: Scaling, *,
+                time_limit: float, mip_gap: float,
+                on_log_line: Callable[[str], None] | None = None) -> Solved:
+    """Solve and check ``model``, built by :func:`build` from ``data`` and ``scaling``."""
+    units = ModelUnits(data, scaling)
+    inspection = _Inspection(units)
+    result = _in_workbook_units(
+        solve(model, time_limit, mip_gap, on_log_line, inspection), scaling.money)
+    ranges = inspection.ranges
+    if not result.status.has_plan:
+        return Solved(result, model, units, None, ranges, "", None, None)
+    note = ""
+    if _commitments(model) and result.status in (Status.OPTIMAL, Status.FEASIBLE):
+        result, note = _fix_and_resolve(model, result, time_limit, mip_gap, inspection,
+                                        scaling.money)
+    check = check_plan(model, data, units, result.objective)
+    if check.not_finite:
+        result = replace(result, status=Status.ERROR,
+                         message=f"the solver returned a plan that {check.headline()}")
+    elif not check.ok:
+        result = replace(result, status=Status.VIOLATED,
+                         message=f"the plan {check.headline()}: it is not reliable; see the "
+                         "Summary's check, and consider giving the workbook's numbers in "
+                         "units closer to each other (kt, USD million)")
+    return Solved(result, model, units, check, ranges, note, inspection.duals,
+                  inspection.reduced_costs)
