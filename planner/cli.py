@@ -12,6 +12,7 @@ Exit codes (also in the README):
 7   the time limit passed before any plan was found
 8   a plan was found but not proven optimal (time limit); the gap is reported
 9   the solver failed (often numerical trouble; the message says what to check)
+10  the plan fails its check: a constraint is violated beyond the tolerance; not reliable
 130 interrupted (Ctrl-C); if HiGHS had found a plan, the result is written with its gap,
     else nothing is written
 === =========================================================================
@@ -32,6 +33,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from planner.engine import Solved
 from planner.pipeline import check_workbook, solve_workbook
 from planner.recalc import recalculated
 from planner.report import RunInfo, write_report
@@ -78,6 +80,17 @@ class Terminal:
     def solver_line(self, line: str) -> None:
         if not self.quiet and line.strip():
             self.print(f"[dim]  {escape(line.rstrip())}[/]")
+
+    def model_numerics(self, plan: Solved | None) -> None:
+        """The coefficient ranges before and after scaling, and the plan's check."""
+        if plan is None or plan.ranges is None:
+            return
+        self.print(f"[dim]  Coefficients in the workbook's units: {plan.ranges[0]}[/]")
+        self.print(f"[dim]  Coefficients in internal units:       {plan.ranges[1]}[/]")
+        if plan.check is not None:
+            self.print(f"[dim]  Plan check: {escape(plan.check.headline())}[/]")
+        if plan.fixed_note:
+            self.print(f"[dim]  {escape(plan.fixed_note).capitalize()}[/]")
 
     def fail(self, message: str, code: int) -> NoReturn:
         self.print(f"[red]Error:[/] {escape(message)}")
@@ -179,10 +192,11 @@ def solve(term: Terminal, path: Path, output: Path, time_limit: float | None,
     solved, currency = run.solved, str(run.validation.settings["Currency"])
     if solved.status is Status.INTERRUPTED_NO_PLAN:
         term.fail(f"{solved.message}; nothing was written", EXIT_INTERRUPTED)
+    info = RunInfo(path, currency, run.plan, run.unserved)
+    term.model_numerics(run.plan)
     try:
         with term.phase(f"Writing {output.name}"):
-            write_report(output, solved, run.result, RunInfo(path, currency), run.information,
-                         run.explanation)
+            write_report(output, solved, run.result, info, run.information, run.explanation)
     except OutputError as exc:
         term.fail(str(exc), EXIT_FILE)
     except KeyboardInterrupt:
@@ -200,4 +214,6 @@ def solve(term: Terminal, path: Path, output: Path, time_limit: float | None,
         for line in run.explanation.lines():
             term.print(escape(line))
     term.print(f"Result written to {output}")
+    for line in info.warnings():
+        term.print(f"[yellow]warning[/] {escape(line)}")
     sys.exit(solved.status.exit_code)

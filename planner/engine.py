@@ -2,8 +2,8 @@
 
 :func:`solve_plan` builds the model from the plan in internal units (:mod:`models.scaling`),
 solves it with HiGHS, and for a mixed-integer plan fixes the commitments at the values
-found and re-solves the linear program that remains (its duals are the marginal values of
-the plan; its objective is compared with the MIP's). Then the plan is checked
+found and re-solves the linear program that remains, whose objective is compared with
+the MIP's. Then the plan is checked
 (:mod:`planner.check`): a plan that fails is reported with the status ``plan fails its
 check``, never as optimal. Objective and bound leave here in the workbook's currency.
 """
@@ -47,12 +47,10 @@ def _span(values: np.ndarray) -> tuple[float, float] | None:
 
 @dataclass
 class _Inspection:
-    """What the solver held: coefficient ranges, and the LP's duals when it has them."""
+    """The coefficient ranges of the matrix the solver held."""
 
     units: ModelUnits
     ranges: tuple[Ranges, Ranges] | None = None
-    duals: dict | None = None
-    reduced_costs: dict | None = None
 
     def __call__(self, solver, results) -> None:
         lp = solver._solver_model.getLp()
@@ -77,10 +75,6 @@ class _Inspection:
             _span(bound * np.concatenate([col_unit, col_unit])),
             _span(rhs * np.concatenate([row_unit, row_unit])))
         self.ranges = (workbook, internal)
-        solution = solver._solver_model.getSolution()
-        if solution.dual_valid and results.solution_status.name in ("optimal", "feasible"):
-            self.duals = results.solution_loader.get_duals()
-            self.reduced_costs = results.solution_loader.get_reduced_costs()
 
 
 @dataclass(frozen=True)
@@ -97,9 +91,6 @@ class Solved:
     """Coefficient ranges of the model (workbook units, internal units)."""
     fixed_note: str
     """For a MIP: what the LP with the commitments fixed gave; otherwise empty."""
-    duals: dict | None
-    """Row -> dual of the LP (a MIP's with its commitments fixed), internal units."""
-    reduced_costs: dict | None
 
 
 def build(data: PlanData, scaling: Scaling) -> pyo.ConcreteModel:
@@ -167,7 +158,7 @@ def solve_built(model: pyo.ConcreteModel, data: PlanData, scaling: Scaling, *,
         solve(model, time_limit, mip_gap, on_log_line, inspection), scaling.money)
     ranges = inspection.ranges
     if not result.status.has_plan:
-        return Solved(result, model, units, None, ranges, "", None, None)
+        return Solved(result, model, units, None, ranges, "")
     note = ""
     if _commitments(model) and result.status in (Status.OPTIMAL, Status.FEASIBLE):
         result, note = _fix_and_resolve(model, result, time_limit, mip_gap, inspection,
@@ -181,5 +172,4 @@ def solve_built(model: pyo.ConcreteModel, data: PlanData, scaling: Scaling, *,
                          message=f"the plan {check.headline()}: it is not reliable; see the "
                          "Summary's check, and consider giving the workbook's numbers in "
                          "units closer to each other (kt, USD million)")
-    return Solved(result, model, units, check, ranges, note, inspection.duals,
-                  inspection.reduced_costs)
+    return Solved(result, model, units, check, ranges, note)

@@ -11,6 +11,8 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from models.data import PlanData
 from models.scaling import Scaling
 from planner.analysis import ValueOfInformation, value_of_information
@@ -19,6 +21,7 @@ from planner.engine import Solved, build, solve_built, solve_plan
 from planner.infeasibility import Explanation, explain
 from planner.results import PlanResult, extract
 from planner.solve import SolveResult, Status
+from planner.unserved import unserved_demand
 from planner.validate import Validation, validate
 from planner.workbook import read_workbook
 
@@ -39,6 +42,8 @@ class Run:
     """Why no plan exists, when the plan is infeasible."""
     plan: Solved | None = None
     """The solve itself: its check, coefficient ranges and the model holding the plan."""
+    unserved: pd.DataFrame | None = None
+    """Demand left unmet outside stress scenarios, and why (:mod:`planner.unserved`)."""
 
 
 def _quiet(_: str) -> AbstractContextManager:
@@ -74,10 +79,14 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
     if not solved.status.has_plan:
         return Run(v, data, solved, plan=plan)
     result = extract(model, data, scaling)
+    unserved = None
+    if (result.demand["Unmet"] > 0).any():
+        with phase("Finding why demand goes unmet"):
+            unserved = unserved_demand(plan, data, result, limit)
     information = None
     if len(data.scenarios) > 1 and solved.status is Status.OPTIMAL:
         information = value_of_information(
             data, solved.objective,
             lambda plan_data, fixed: solve_plan(plan_data, scaling, time_limit=limit,
                                                 mip_gap=gap, fixed=fixed), phase)
-    return Run(v, data, solved, result, information, plan=plan)
+    return Run(v, data, solved, result, information, plan=plan, unserved=unserved)

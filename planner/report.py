@@ -11,17 +11,22 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.analysis import Measure, ValueOfInformation, describe_objective, risk_measures
+from planner.engine import Solved
 from planner.infeasibility import Explanation
 from planner.results import (
     PlanResult, demand_by_material, expected_cost, scenario_summary, sourcing_shift,
     unmet_by_material,
 )
 from planner.solve import SolveResult
+from planner.unserved import describe
 from planner.xlsx import TITLE_FONT, atomic_save, set_value, write_table
+
+WARNING_FONT = Font(bold=True, color="C00000")
 
 QUANTITY, MONEY, SHARE = "#,##0.00", "#,##0", "0.0%"
 FORMATS = {
@@ -35,6 +40,8 @@ FORMATS = {
     "Total cost": MONEY, "Commitments": MONEY, "Recourse cost": MONEY, "Spot spend": MONEY,
     "Unmet demand cost": MONEY, "Largest unmet share": SHARE, "Unmet share": SHARE,
     "Change": QUANTITY, "Value": MONEY, "Level": QUANTITY, "Holding cost": QUANTITY,
+    "Largest violation": "0.0E+00", "Relative to the row": "0.0E+00",
+    "Cost to serve one more unit": MONEY,
 }
 
 SHEETS = (
@@ -52,6 +59,45 @@ class RunInfo:
 
     input_path: Path
     currency: str
+    plan: Solved | None = None
+    """The solve: the plan's check, the coefficient ranges, the internal units."""
+    unserved: pd.DataFrame | None = None
+    """Demand left unmet outside stress scenarios (:func:`planner.unserved.unserved_demand`)."""
+
+    def warnings(self) -> list[str]:
+        """What the top of the Summary and the terminal's last lines must say."""
+        lines = [] if self.unserved is None else describe(self.unserved, self.currency)
+        if self.plan is not None and self.plan.check is not None and not self.plan.check.ok:
+            lines.insert(0, f"The plan fails its check: it {self.plan.check.headline()}")
+        return lines
+
+
+def _check_facts(plan: Solved | None, currency: str) -> list[tuple[str, object, str | None]]:
+    """Summary lines on the solve's numerics: the plan's check and the coefficient ranges."""
+    if plan is None:
+        return []
+    facts: list[tuple[str, object, str | None]] = []
+    if plan.check is not None:
+        facts.append(("Plan check", plan.check.headline(), None))
+        facts.append((f"Objective recomputed from the plan ({currency})",
+                      plan.check.objective, MONEY))
+    if plan.fixed_note:
+        facts.append(("Commitments fixed, LP re-solved", plan.fixed_note, None))
+    scaling = plan.units.scaling
+    quantities = ", ".join(f"{m} {q:.0e}" for m, q in scaling.quantity.items() if q != 1)
+    facts.append(("Internal units", f"money {scaling.money:.0e} {currency}; quantities "
+                  f"{quantities or 'as in the workbook'}", None))
+    if plan.ranges is not None:
+        facts.append(("Coefficient ranges, workbook units", str(plan.ranges[0]), None))
+        facts.append(("Coefficient ranges, internal units", str(plan.ranges[1]), None))
+    return facts
+
+
+def _violations(plan: Solved | None) -> pd.DataFrame:
+    rows = [] if plan is None or plan.check is None else [
+        (v.family, v.amount, v.unit, v.relative, v.where) for v in plan.check.violations]
+    return pd.DataFrame(rows, columns=["Constraint family", "Largest violation", "Unit",
+                                       "Relative to the row", "Where (model row)"])
 
 
 def sha256(path: Path) -> str:
@@ -126,6 +172,10 @@ def _risk(ws: Worksheet, result: PlanResult, information: ValueOfInformation | N
 def _summary(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run: RunInfo) -> None:
     set_value(ws["A1"], "battery-planner result")
     ws["A1"].font = TITLE_FONT
+    warnings = run.warnings()
+    for i, line in enumerate(warnings, start=2):
+        set_value(ws.cell(row=i, column=1), f"Warning: {line}")
+        ws.cell(row=i, column=1).font = WARNING_FONT
     facts = [
         ("Status", solved.status.label, None),
         ("Message", solved.message, None),
@@ -141,8 +191,9 @@ def _summary(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run:
         ("Input file", run.input_path.name, None),
         ("Input SHA-256", sha256(run.input_path), None),
         ("Written at (UTC)", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"), None),
+        *_check_facts(run.plan, run.currency),
     ]
-    header_row = 3
+    header_row = 3 + len(warnings)
     row = write_table(ws, ["Item", "Value"], [f[:2] for f in facts], start_row=header_row)
     for i, (_, _, fmt) in enumerate(facts, start=header_row + 1):
         if fmt:
@@ -158,7 +209,11 @@ def _summary(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run:
                      f"Discounted cost ({run.currency})"]
     row = write_table(ws, list(costs.columns), _cells(costs), row + 2,
                       {c: MONEY for c in costs.columns})
-    write_frame(ws, demand_by_material(result), row + 2)
+    row = write_frame(ws, demand_by_material(result), row + 2)
+    if run.unserved is not None and len(run.unserved):
+        row = _titled(ws, "Demand unmet outside stress scenarios", run.unserved, row + 1)
+    _titled(ws, "Plan check: the largest violation of each constraint family",
+            _violations(run.plan), row + 1)
     _stacked(ws, (40, 70, 22, 16, 16, 14))
 
 

@@ -1,0 +1,106 @@
+"""Demand left unmet outside stress scenarios, and what serving it would cost.
+
+The plan leaves a unit of demand unmet either because serving it costs more than its
+penalty, or because the chain cannot deliver more (a capacity or a limit binds). To tell
+which, the plan's commitments are fixed and the linear program is solved again with the
+unmet quantity :math:`u` of the node (its period with the most unmet) lowered by a step
+:math:`\\Delta` (1% of its demand, at most :math:`u`). If that is infeasible the chain is at a
+limit; otherwise the scenario's total cost rises by :math:`\\delta_t \\Delta (c - P)`, so one
+more unit served costs, in the period's money,
+
+.. math:: c = P + \\frac{\\text{total}'_s - \\text{total}_s}{\\delta_t \\Delta}
+
+It is a finite difference of a piecewise-linear cost, exact while the step stays on one
+piece (the duals would be too, but at :math:`u = D` they are degenerate and can show the
+penalty itself). At most :data:`PROBES` nodes are probed, the largest shortfalls first.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from models.data import PlanData
+from planner.engine import Solved
+from planner.results import PlanResult
+from planner.solve import Status, solve
+
+COLUMNS = ["Scenario", "Site", "Material", "Unit", "Demand", "Unmet", "Penalty",
+           "Cost to serve one more unit", "Why"]
+PROBES = 10
+STEP = 0.01
+
+
+def _serving_cost(plan: Solved, key: tuple, penalty: float, discount: float,
+                  time_limit: float) -> float | None:
+    """:math:`c` at the demand node ``key`` (scenario, period, site, material); infinite
+    when no more can be delivered, None when the probe does not solve."""
+    model = plan.model
+    variables = list(model.component_data_objects(pyo.Var))
+    kept = [(v, v.value, v.fixed) for v in variables]
+    unmet, before = model.v_unmet[key], pyo.value(model.total_cost[key[0]])
+    step = min(unmet.value, STEP * unmet.ub)
+    upper = unmet.ub
+    for v in model.v_option.values():
+        v.fix(v.value)
+    unmet.setub(unmet.value - step)
+    try:
+        probe = solve(model, time_limit, 0.0)
+        after = pyo.value(model.total_cost[key[0]]) if probe.status is Status.OPTIMAL else None
+    finally:
+        unmet.setub(upper)
+        for v, value, fixed in kept:
+            v.set_value(value, skip_validation=True)
+            v.fixed = fixed
+    if probe.status is Status.INFEASIBLE:
+        return math.inf
+    if after is None or step <= 0:
+        return None
+    return penalty + (after - before) * plan.units.scaling.money / (
+        discount * step * plan.units.of(unmet))
+
+
+def unserved_demand(plan: Solved, data: PlanData, result: PlanResult,
+                    time_limit: float) -> pd.DataFrame:
+    """Per normal scenario, site and material with unmet demand: how much, the penalty, the
+    cost to serve one more unit in its period with the most unmet, and why it is unmet."""
+    normal = {s.id for s in data.scenarios if s.kind != "stress"}
+    discount = {t.id: t.discount_factor for t in data.periods}
+    short = result.demand[(result.demand["Unmet"] > 0) & result.demand["Scenario"].isin(normal)]
+    groups = sorted(short.groupby(["Scenario", "Site", "Material", "Unit"], sort=False),
+                    key=lambda g: -g[1]["Unmet"].sum())
+    rows = []
+    for k, ((s, n, mat, unit), group) in enumerate(groups):
+        worst = group.loc[group["Unmet"].idxmax()]
+        penalty = float(worst["Penalty"])
+        cost = _serving_cost(plan, (s, worst["Period"], n, mat), penalty,
+                             discount[worst["Period"]], time_limit) if k < PROBES else None
+        if cost is None:
+            why = ("not probed: only the largest shortfalls are" if k >= PROBES else
+                   "the probe did not solve, so why it is unmet is not known")
+        elif math.isinf(cost):
+            why = ("the chain cannot deliver more (a capacity or a limit binds): add capacity "
+                   "(Supply, Processes, Lanes, Options) or accept the shortfall")
+        elif cost > penalty * (1 + 1e-6):
+            why = (f"serving costs more than the penalty: raise the penalty above "
+                   f"{cost:,.0f} per {unit} (Settings Unmet demand penalty or the Demand "
+                   "rows' Penalty) if it must be served")
+        else:
+            why = "serving costs as much as the penalty: either choice costs the same"
+        rows.append((s, n, mat, unit, float(group["Demand"].sum()), float(group["Unmet"].sum()),
+                     penalty, None if cost is None or math.isinf(cost) else cost, why))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def describe(table: pd.DataFrame, currency: str) -> list[str]:
+    """One sentence per row of :func:`unserved_demand`, for the terminal and the Summary."""
+    lines = []
+    for r in table.itertuples(index=False):
+        cost = "" if pd.isna(r[7]) else \
+            f"; serving one more {r.Unit} would cost about {r[7]:,.0f} {currency}"
+        lines.append(f"Unmet demand in scenario {r.Scenario}: {r.Unmet:,.6g} of {r.Demand:,.6g} "
+                     f"{r.Unit} of {r.Material} at {r.Site} (penalty {r.Penalty:,.0f} "
+                     f"{currency} per {r.Unit}{cost}): {r.Why}")
+    return lines
