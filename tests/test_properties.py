@@ -30,10 +30,11 @@ from models.data import (
     Availability, Demand, Lane, Material, Period, PlanData, Process, Scenario, Site,
     SpotOffer, Supply,
 )
-from models.model import build_model
+from models.scaling import Scaling
 from planner.pipeline import solve_workbook
 from planner.results import PlanResult, extract
-from planner.solve import SolveResult, Status, solve
+from planner.engine import solve_plan
+from planner.solve import SolveResult, Status
 
 TOLERANCE = 1e-6
 PROPERTY = settings(max_examples=40, deadline=None, derandomize=True, database=None,
@@ -108,10 +109,11 @@ def networks(draw) -> tuple[PlanData, float]:
 
 
 def optimum(data: PlanData) -> tuple[SolveResult, PlanResult]:
-    model = build_model(data)
-    solved = solve(model, time_limit=60, mip_gap=1e-9)
-    assert solved.status is Status.OPTIMAL, solved.message
-    return solved, extract(model, data)
+    """The plan solved as ``plan solve`` does: in internal units, then checked."""
+    scaling = Scaling.choose(data)
+    solved = solve_plan(data, scaling, time_limit=60, mip_gap=1e-9)
+    assert solved.result.status is Status.OPTIMAL, solved.result.message
+    return solved.result, extract(solved.model, data, scaling)
 
 
 # --------------------------------------------------------------------------- recomputing
