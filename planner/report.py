@@ -211,9 +211,9 @@ def _summary(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run:
                       {c: MONEY for c in costs.columns})
     row = write_frame(ws, demand_by_material(result), row + 2)
     if run.unserved is not None and len(run.unserved):
-        row = _titled(ws, "Demand unmet outside stress scenarios", run.unserved, row + 1)
+        row = _titled(ws, "Demand unmet outside stress scenarios", run.unserved, row + 2)
     _titled(ws, "Plan check: the largest violation of each constraint family",
-            _violations(run.plan), row + 1)
+            _violations(run.plan), row + 2)
     _stacked(ws, (40, 70, 22, 16, 16, 14))
 
 
