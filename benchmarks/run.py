@@ -22,14 +22,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import synthetic, with_scenarios  # noqa: E402
 
-from models.model import build_model  # noqa: E402
+from models.scaling import Scaling  # noqa: E402
 from planner.analysis import value_of_information  # noqa: E402
 from planner.convert import to_plan_data  # noqa: E402
+from planner.engine import build, solve_built, solve_plan  # noqa: E402
 from planner.inputs import INPUTS  # noqa: E402
 from planner.pipeline import check_workbook  # noqa: E402
 from planner.report import RunInfo, write_report  # noqa: E402
 from planner.results import extract  # noqa: E402
-from planner.solve import solve  # noqa: E402
 
 
 def calibration() -> None:
@@ -50,23 +50,29 @@ def example_phases() -> dict[str, float]:
     path = INPUTS / "example.xlsx"
     times = {}
     times["read+validate"], v = timed(lambda: check_workbook(path))
-    times["build"], (data, model) = timed(lambda: (d := to_plan_data(v), build_model(d)))
-    times["solve"], solved = timed(lambda: solve(model, 600, 1e-4))
-    times["extract"], result = timed(lambda: extract(model, data))
+    times["build"], (data, scaling, model) = timed(
+        lambda: (d := to_plan_data(v), s := Scaling.choose(d), build(d, s)))
+    times["solve+check"], plan = timed(
+        lambda: solve_built(model, data, scaling, time_limit=600, mip_gap=1e-4))
+    times["extract"], result = timed(lambda: extract(model, data, scaling))
     times["value of info"], information = timed(lambda: value_of_information(
-        data, solved.objective, lambda m: solve(m, 600, 1e-4), lambda _: nullcontext()))
+        data, plan.result.objective,
+        lambda d, fixed: solve_plan(d, scaling, time_limit=600, mip_gap=1e-4, fixed=fixed),
+        lambda _: nullcontext()))
     with tempfile.TemporaryDirectory() as tmp:
-        times["write"], _ = timed(lambda: write_report(Path(tmp) / "r.xlsx", solved, result,
-                                                       RunInfo(path, "USD"), information))
+        times["write"], _ = timed(lambda: write_report(
+            Path(tmp) / "r.xlsx", plan.result, result, RunInfo(path, "USD", plan), information))
     return times
 
 
 def build_and_solve(data) -> dict[str, float]:
     """Build and solve times of ``data``'s model, and its number of variables."""
     times = {}
-    times["build"], model = timed(lambda: build_model(data))
-    times["solve"], solved = timed(lambda: solve(model, 600, 1e-4))
-    assert solved.status.has_plan, solved.message
+    times["build"], (scaling, model) = timed(
+        lambda: (s := Scaling.choose(data), build(data, s)))
+    times["solve+check"], plan = timed(
+        lambda: solve_built(model, data, scaling, time_limit=600, mip_gap=1e-4))
+    assert plan.result.status.has_plan, plan.result.message
     times["variables"] = float(model.nvariables())
     return times
 
