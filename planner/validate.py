@@ -20,6 +20,8 @@ from planner.schema import (
 )
 from openpyxl.utils import column_index_from_string, get_column_letter
 
+from planner.limits import as_float, check_spot_products, number_too_large, too_large
+from planner.serving import check_penalties
 from planner.workbook import RawCell, RawSheet, RawWorkbook
 
 SHEETS_NEEDING_ROWS = ("Periods", "Materials", "Sites", "Demand")
@@ -91,13 +93,14 @@ def _typed(cell: RawCell, column: Column) -> tuple[object, str]:
         return text, ""
     if isinstance(value, str):
         try:
-            float(value.replace(",", ""))
-            return None, f"the number '{value}' is stored as text"
+            if math.isfinite(float(value.replace(",", ""))):
+                return None, f"the number '{value}' is stored as text"
         except ValueError:
-            return None, f"text '{value}' where {_expected(column)} belongs"
-    number = float(value)
-    if not math.isfinite(number):
-        return None, f"{value} is not a finite number"
+            pass
+        return None, f"text '{value}' where {_expected(column)} belongs"
+    number = as_float(value)  # inf (never OverflowError) for an integer beyond floats
+    if math.isnan(number):
+        return None, f"{value} is not a number"
     return number, ""
 
 
@@ -147,6 +150,10 @@ def check_value(v: Validation, sheet: str, cell: RawCell, column: Column) -> obj
             what = "negative" if value < 0 and (column.minimum == 0 or column.positive) \
                 else f"not {column.bounds_text()}"
             v.add(sheet, cell.ref, f"{column.name} {value:g} is {what}", _fix(column))
+            return None
+        if too_large(value):
+            v.add(sheet, cell.ref, *number_too_large(column, cell.value,
+                                                     str(v.settings.get("Currency", ""))))
             return None
     return value
 
@@ -546,8 +553,10 @@ def validate(wb: RawWorkbook) -> Validation:
     check_references(v)
     check_period_names(v)
     check_scenarios(v)
+    check_spot_products(v)
     check_needed_columns(v)
     check_commitments(v)
     check_rows_with_reference_rules(v)
     check_reachability(v)
+    check_penalties(v)
     return v
