@@ -85,14 +85,14 @@ class PlanCheck:
         if self.objective_error > TOLERANCE:
             return (f"the objective recomputed from the plan differs from the solver's by "
                     f"{self.objective_error:.1e} (relative)")
-        if not self.violations:
+        largest = max(self.violations, key=lambda v: v.relative, default=None)
+        if largest is None or largest.amount == 0:
             return "no constraint is violated"
-        largest = max(self.violations, key=lambda v: v.relative)
         return f"largest violation {largest}"
 
 
-def _sides(con) -> tuple[float, float, float, float]:
-    """(violation, magnitude) of a row in internal units, with its bounds."""
+def _sides(con) -> tuple[float, float]:
+    """(violation, magnitude) of a row at the model's values, in internal units."""
     body = pyo.value(con.body)
     lower = None if con.lower is None else pyo.value(con.lower)
     upper = None if con.upper is None else pyo.value(con.upper)

@@ -90,7 +90,7 @@ class Terminal:
         if plan.check is not None:
             self.print(f"[dim]  Plan check: {escape(plan.check.headline())}[/]")
         if plan.fixed_note:
-            self.print(f"[dim]  {escape(plan.fixed_note).capitalize()}[/]")
+            self.print(f"[dim]  {escape(plan.fixed_note[0].upper() + plan.fixed_note[1:])}[/]")
 
     def fail(self, message: str, code: int) -> NoReturn:
         self.print(f"[red]Error:[/] {escape(message)}")

@@ -22,6 +22,7 @@ from conftest import materials, periods, sites, solve_plan, write_plan
 from planner.limits import LARGEST
 from planner.pipeline import check_workbook
 from planner.serving import amount, least_unit_costs
+from test_validation import valid_rows
 from xlsx_parts import edit_sheet_xml, set_cell_xml
 
 FORM = re.compile(r"^[A-Za-z]+(![A-Z]+[0-9]+)?: .+; .+")
@@ -29,27 +30,9 @@ SOLVER = "too large for the solver (it treats 1e15 and above as infinite)"
 
 
 def chain() -> dict[str, list[dict]]:
-    """Ore at Mine (row 3 of each sheet below), shipped to Refinery, refined 8:1 into LCE,
-    shipped to Market: 50 t of LCE demanded there in 2026 and 2027 (Demand rows 3 and 4)."""
-    return {
-        "Periods": periods("2026", "2027"),
-        "Materials": materials(("Ore", "t", "ore"), ("LCE", "t", "chemical")),
-        "Sites": sites(("Mine", "mine", "Australia"), ("Refinery", "refinery", "China"),
-                       ("Market", "market", "Germany")),
-        "Supply": [{"Site": "Mine", "Material": "Ore", "Period": "all", "Capacity": 1000,
-                    "Unit cost": 50}],
-        "Processes": [{"Process": "Refine", "Site": "Refinery", "Output": "LCE",
-                       "Capacity": 100, "Variable cost": 2000}],
-        "Recipes": [{"Process": "Refine", "Input": "Ore", "Quantity": 8}],
-        "Lanes": [
-            {"Lane": "ore", "From": "Mine", "To": "Refinery", "Material": "Ore", "Cost": 1},
-            {"Lane": "lce", "From": "Refinery", "To": "Market", "Material": "LCE", "Cost": 2},
-        ],
-        "Demand": [
-            {"Site": "Market", "Material": "LCE", "Period": "2026", "Quantity": 50},
-            {"Site": "Market", "Material": "LCE", "Period": "2027", "Quantity": 60},
-        ],
-    }
+    """Ore at Mine (row 3 of each sheet), shipped to Refinery, refined 8:1 into LCE, shipped
+    to Market: 50 and 60 t of LCE demanded in 2026 and 2027 (Demand rows 3 and 4)."""
+    return valid_rows()
 
 
 def with_spot(content: dict, price: float, maximum: float | None = None,
