@@ -109,14 +109,14 @@ def _commitments(model: pyo.ConcreteModel) -> list:
 
 
 def _fix_and_resolve(model, solved: SolveResult, time_limit: float, mip_gap: float,
-                     inspection: _Inspection, money: float) -> tuple[SolveResult, str]:
+                     money: float) -> tuple[SolveResult, str]:
     """Fix the binaries at the values found, re-solve the LP; the LP's plan is reported
     when it solves, with what it changed."""
     for v in _commitments(model):
         value = round(v.value)
         v.domain = pyo.UnitInterval
         v.fix(value)
-    lp = _in_workbook_units(solve(model, time_limit, mip_gap, inspect=inspection), money)
+    lp = _in_workbook_units(solve(model, time_limit, mip_gap), money)
     if lp.status is not Status.OPTIMAL:
         return solved, (f"with the commitments fixed, the linear program ended {lp.status.label};"
                         " the MIP's plan is reported")
@@ -161,8 +161,7 @@ def solve_built(model: pyo.ConcreteModel, data: PlanData, scaling: Scaling, *,
         return Solved(result, model, units, None, ranges, "")
     note = ""
     if _commitments(model) and result.status in (Status.OPTIMAL, Status.FEASIBLE):
-        result, note = _fix_and_resolve(model, result, time_limit, mip_gap, inspection,
-                                        scaling.money)
+        result, note = _fix_and_resolve(model, result, time_limit, mip_gap, scaling.money)
     check = check_plan(model, data, units, result.objective)
     if check.not_finite:
         result = replace(result, status=Status.ERROR,
