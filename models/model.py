@@ -123,7 +123,7 @@ def _added(m: pyo.ConcreteModel, key: tuple, t: str, sign: float = 1.0):
                if t in m.option_periods[o.id])
 
 
-def _scaled(capacity: float | None, share: float) -> float | None:
+def available(capacity: float | None, share: float) -> float | None:
     """Capacity times availability; an unlimited capacity stays unlimited unless share is 0."""
     if capacity is None:
         return 0.0 if share == 0 else None
@@ -237,7 +237,7 @@ def add_lanes(m: pyo.ConcreteModel, data: PlanData) -> None:
     capacity, share = {lane.id: lane.capacity for lane in data.lanes}, m.share["lane"]
     m.v_flow = pyo.Var(
         m.flow_keys, domain=pyo.NonNegativeReals,
-        bounds=lambda _, s, t, lane: (0.0, _scaled(capacity[lane], share.get((s, t, lane), 1.0))))
+        bounds=lambda _, s, t, lane: (0.0, available(capacity[lane], share.get((s, t, lane), 1.0))))
 
 
 def add_option_links(m: pyo.ConcreteModel, data: PlanData) -> None:
@@ -273,7 +273,7 @@ def add_option_links(m: pyo.ConcreteModel, data: PlanData) -> None:
         caps = [m.share["supply"].get((s, t, ln.origin, ln.material), 1.0) * opt.capacity]
         if not opt.binary:
             return caps[0]
-        lane_cap = _scaled(ln.capacity, m.share["lane"].get((s, t, x), 1.0))
+        lane_cap = available(ln.capacity, m.share["lane"].get((s, t, x), 1.0))
         if lane_cap is not None:
             caps.append(lane_cap)
         sink = (ln.destination, ln.material)
@@ -298,9 +298,11 @@ def add_spot(m: pyo.ConcreteModel, data: PlanData) -> None:
     offer = {(r.period, r.site, r.material): r for r in data.spot_offers}
     no_shock = SpotShock("", "", "", "")
     shock = {key: m.spot_factor.get(key, no_shock) for key in m.spot_keys}
+    m.spot_shock = shock
+    """Spot key -> its price and quantity factors (1 where no PriceShocks row meets it)."""
     m.spot_price = {key: offer[key[1:]].price * shock[key].price_factor for key in m.spot_keys}
     m.v_spot = pyo.Var(m.spot_keys, domain=pyo.NonNegativeReals, bounds=lambda _, *key: (
-        0.0, _scaled(offer[key[1:]].maximum, shock[key].quantity_factor)))
+        0.0, available(offer[key[1:]].maximum, shock[key].quantity_factor)))
 
 
 def add_demand(m: pyo.ConcreteModel, data: PlanData) -> None:

@@ -56,7 +56,7 @@ class Scaling:
         group = {g.id: self.group.get(g.id, 1.0) for g in data.capacity_groups}
 
         def option_unit(o) -> float:
-            return Q(o.material) if o.kind in ("offtake", "stock") else Q(output[o.target])
+            return Q(_option_material(o, output))
 
         def cap(x: float | None, unit: float) -> float | None:
             return None if x is None else x / unit
@@ -143,7 +143,7 @@ class _Fit:
             self.amount(r.maximum, r.material)
             self.price(r.price, r.material)
         for o in d.options:
-            unit = o.material if o.kind in ("offtake", "stock") else output[o.target]
+            unit = _option_material(o, output)
             self.amount(o.capacity, unit)
             self.price(o.unit_cost, unit)
             self.add(o.fixed_cost, ("money", "", -1.0))
@@ -170,6 +170,12 @@ class _Fit:
             quantity={m.id: power.get(("quantity", self._tied.get(m.id, m.id)), 1.0)
                       for m in d.materials},
             group={g.id: power.get(("group", g.id), 1.0) for g in d.capacity_groups})
+
+
+def _option_material(option, output: dict[str, str]) -> str:
+    """The material an option's capacity is counted in: its own (offtake, stock) or the
+    output of the process it adds capacity to (expansion, conversion)."""
+    return option.material if option.kind in ("offtake", "stock") else output[option.target]
 
 
 def _conversion_classes(data: PlanData) -> dict[str, str]:

@@ -54,7 +54,7 @@ class Violation:
     """``amount`` over the row's magnitude."""
 
     def __str__(self) -> str:
-        return f"{self.amount:.1e} {self.unit} in {self.family}".replace("  ", " ")
+        return " ".join(x for x in (f"{self.amount:.1e}", self.unit, "in", self.family) if x)
 
 
 @dataclass(frozen=True)
@@ -92,14 +92,18 @@ class PlanCheck:
 
 
 def _sides(con) -> tuple[float, float]:
-    """(violation, magnitude) of a row at the model's values, in internal units."""
-    body = pyo.value(con.body)
-    lower = None if con.lower is None else pyo.value(con.lower)
-    upper = None if con.upper is None else pyo.value(con.upper)
-    excess = max(0.0, (lower - body) if lower is not None else 0.0,
-                 (body - upper) if upper is not None else 0.0)
-    parts = [abs(pyo.value(a)) for a in con.expr.args]
-    return excess, max([1.0, abs(body), *parts])
+    """(violation, magnitude) of a row at the model's values, in internal units: each side
+    of its relation (``lower <= body <= upper``, ``lhs == rhs``, ``lhs <= rhs``) evaluated
+    once."""
+    sides = [pyo.value(x) for x in con.expr.args]
+    if len(sides) == 3:
+        lower, body, upper = sides
+        excess = max(0.0, lower - body, body - upper)
+    elif con.equality:
+        excess = abs(sides[0] - sides[1])
+    else:
+        excess = max(0.0, sides[0] - sides[1])
+    return excess, max(1.0, *(abs(x) for x in sides))
 
 
 def check_plan(model: pyo.ConcreteModel, data: PlanData, units: ModelUnits,

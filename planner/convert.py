@@ -83,10 +83,10 @@ def availabilities(v: Validation, periods: list[str]) -> dict[str, tuple[Availab
     return {kind: tuple(rows) for kind, rows in out.items()}
 
 
-def shocked_offers(v: Validation, offers: list[Row], periods: list[str]):
+def shocked_offers(shocks: list[Row], offers: list[Row], periods: list[str]):
     """Every (PriceShocks row, spot offer it matches): same material, its site or any, a
     period within its range."""
-    for shock in v.tables["PriceShocks"]:
+    for shock in shocks:
         span = set(period_range(shock, periods))
         for r in offers:
             if r["material"] == shock["material"] and shock["site"] in (None, r["site"]) \
@@ -94,10 +94,11 @@ def shocked_offers(v: Validation, offers: list[Row], periods: list[str]):
                 yield shock, r
 
 
-def spot_shocks(v: Validation, offers: list[Row], periods: list[str]) -> tuple[SpotShock, ...]:
-    """PriceShocks applied to the spot offers they match; matching rows multiply."""
+def spot_shocks(shocks: list[Row], offers: list[Row], periods: list[str]
+                ) -> tuple[SpotShock, ...]:
+    """PriceShocks rows applied to the spot offers they match; matching rows multiply."""
     factors: dict[tuple[str, str, str, str], list[float]] = {}
-    for shock, r in shocked_offers(v, offers, periods):
+    for shock, r in shocked_offers(shocks, offers, periods):
         f = factors.setdefault((shock["scenario"], r["period"], r["site"], r["material"]),
                                [1.0, 1.0])
         f[0] *= shock["price_multiplier"]
@@ -155,7 +156,7 @@ def to_plan_data(v: Validation) -> PlanData:
         supply_availability=hit["supply"],
         process_availability=hit["process"],
         lane_availability=hit["lane"],
-        spot_shocks=spot_shocks(v, offers, periods),
+        spot_shocks=spot_shocks(t["PriceShocks"], offers, periods),
         options=tuple(
             Option(OptionId(r["option"]), r["kind"], r["target"], r["capacity"],
                    r["fixed_cost"], PeriodId(r["earliest_period"] or periods[0]),

@@ -45,36 +45,26 @@ def _span(values: np.ndarray) -> tuple[float, float] | None:
     return (float(values.min()), float(values.max())) if values.size else None
 
 
-@dataclass
-class _Inspection:
-    """The coefficient ranges of the matrix the solver held."""
-
-    units: ModelUnits
-    ranges: tuple[Ranges, Ranges] | None = None
-
-    def __call__(self, solver, results) -> None:
-        lp = solver._solver_model.getLp()
-        columns = {j: solver._vars[v][0] for v, j in solver._pyomo_var_to_solver_var_map.items()}
-        col_unit = np.array([self.units.of(columns[j]) for j in range(lp.num_col_)])
-        row_unit = np.ones(lp.num_row_)
-        for con, i in solver._pyomo_con_to_solver_con_map.items():
-            row_unit[i] = self.units.of(con)
-        a = lp.a_matrix_
-        values = np.asarray(a.value_)
-        column_of = np.repeat(np.arange(lp.num_col_), np.diff(np.asarray(a.start_)))
-        rows = np.asarray(a.index_)
-        cost, lower, upper = (np.asarray(x) for x in (lp.col_cost_, lp.col_lower_,
-                                                      lp.col_upper_))
-        row_lower, row_upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
-        bound = np.concatenate([lower, upper])
-        rhs = np.concatenate([row_lower, row_upper])
-        internal = Ranges(_span(values), _span(cost), _span(bound), _span(rhs))
-        money = self.units.scaling.money
-        workbook = Ranges(
-            _span(values * row_unit[rows] / col_unit[column_of]), _span(cost * money / col_unit),
-            _span(bound * np.concatenate([col_unit, col_unit])),
-            _span(rhs * np.concatenate([row_unit, row_unit])))
-        self.ranges = (workbook, internal)
+def _ranges(solver, units: ModelUnits) -> tuple[Ranges, Ranges]:
+    """Coefficient ranges of the matrix the solver held: (workbook units, internal units)."""
+    lp = solver._solver_model.getLp()
+    columns = {j: solver._vars[v][0] for v, j in solver._pyomo_var_to_solver_var_map.items()}
+    col_unit = np.array([units.of(columns[j]) for j in range(lp.num_col_)])
+    row_unit = np.ones(lp.num_row_)
+    for con, i in solver._pyomo_con_to_solver_con_map.items():
+        row_unit[i] = units.of(con)
+    a = lp.a_matrix_
+    values = np.asarray(a.value_)
+    column_of = np.repeat(np.arange(lp.num_col_), np.diff(np.asarray(a.start_)))
+    cost = np.asarray(lp.col_cost_)
+    bound = np.concatenate([np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)])
+    rhs = np.concatenate([np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)])
+    internal = Ranges(_span(values), _span(cost), _span(bound), _span(rhs))
+    workbook = Ranges(
+        _span(values * row_unit[np.asarray(a.index_)] / col_unit[column_of]),
+        _span(cost * units.scaling.money / col_unit), _span(bound * np.tile(col_unit, 2)),
+        _span(rhs * np.tile(row_unit, 2)))
+    return workbook, internal
 
 
 @dataclass(frozen=True)
@@ -104,18 +94,22 @@ def _in_workbook_units(result: SolveResult, money: float) -> SolveResult:
                    bound=None if result.bound is None else result.bound * money)
 
 
-def _commitments(model: pyo.ConcreteModel) -> list:
-    return [v for v in model.component_data_objects(pyo.Var) if v.is_binary() and not v.fixed]
+def fix_options(model: pyo.ConcreteModel, shares: dict[str, float]) -> None:
+    """Fix options at the given shares; a binary one becomes a fixed continuous variable,
+    so that a model with every option fixed is a linear program (with duals)."""
+    for option, share in shares.items():
+        v = model.v_option[option]
+        if v.is_binary():
+            v.domain = pyo.UnitInterval
+        v.fix(share)
 
 
 def _fix_and_resolve(model, solved: SolveResult, time_limit: float, mip_gap: float,
                      money: float) -> tuple[SolveResult, str]:
     """Fix the binaries at the values found, re-solve the LP; the LP's plan is reported
     when it solves, with what it changed."""
-    for v in _commitments(model):
-        value = round(v.value)
-        v.domain = pyo.UnitInterval
-        v.fix(value)
+    fix_options(model, {o: round(v.value) for o, v in model.v_option.items()
+                        if v.is_binary() and not v.fixed})
     lp = _in_workbook_units(solve(model, time_limit, mip_gap), money)
     if lp.status is not Status.OPTIMAL:
         return solved, (f"with the commitments fixed, the linear program ended {lp.status.label};"
@@ -141,10 +135,7 @@ def solve_plan(data: PlanData, scaling: Scaling, *, time_limit: float, mip_gap: 
     """Build, solve and check the plan ``data`` (workbook units) in the internal units of
     ``scaling``, quietly; ``fixed`` fixes options at the given shares."""
     model = build(data, scaling)
-    for option, share in (fixed or {}).items():
-        if model.v_option[option].is_binary():
-            model.v_option[option].domain = pyo.UnitInterval
-        model.v_option[option].fix(share)
+    fix_options(model, fixed or {})
     return solve_built(model, data, scaling, time_limit=time_limit, mip_gap=mip_gap)
 
 
@@ -153,14 +144,16 @@ def solve_built(model: pyo.ConcreteModel, data: PlanData, scaling: Scaling, *,
                 on_log_line: Callable[[str], None] | None = None) -> Solved:
     """Solve and check ``model``, built by :func:`build` from ``data`` and ``scaling``."""
     units = ModelUnits(data, scaling)
-    inspection = _Inspection(units)
-    result = _in_workbook_units(
-        solve(model, time_limit, mip_gap, on_log_line, inspection), scaling.money)
-    ranges = inspection.ranges
+    held: list[tuple[Ranges, Ranges]] = []
+    result = _in_workbook_units(solve(model, time_limit, mip_gap, on_log_line,
+                                      lambda solver: held.append(_ranges(solver, units))),
+                                scaling.money)
+    ranges = held[0] if held else None
     if not result.status.has_plan:
         return Solved(result, model, units, None, ranges, "")
     note = ""
-    if _commitments(model) and result.status in (Status.OPTIMAL, Status.FEASIBLE):
+    binary = any(v.is_binary() and not v.fixed for v in model.v_option.values())
+    if binary and result.status in (Status.OPTIMAL, Status.FEASIBLE):
         result, note = _fix_and_resolve(model, result, time_limit, mip_gap, scaling.money)
     check = check_plan(model, data, units, result.objective)
     if check.not_finite:

@@ -123,7 +123,7 @@ class _Rows:
         self.disruption = disruption_hits(v, periods)
         offers = per_period(t["SpotMarket"], periods, ("material", "site"))
         self.shocks: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
-        for shock, r in shocked_offers(v, offers, periods):
+        for shock, r in shocked_offers(t["PriceShocks"], offers, periods):
             if shock["quantity_multiplier"] != 1:
                 self.shocks[(shock["scenario"], r["period"], r["site"], r["material"])].append(
                     (shock["_row"], shock["quantity_multiplier"]))

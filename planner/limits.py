@@ -99,7 +99,7 @@ def check_spot_products(v: Validation) -> None:
     spoils. Rows with a problem of their own are left out, since their values are not known.
     """
     from planner.convert import per_period, shocked_offers  # convert imports validate
-    from planner.validate import Validation, ref_of
+    from planner.validate import ref_of
 
     periods = [r["period"] for r in v.tables.get("Periods", []) if r["period"] is not None]
     known = set(periods) | {"all"}
@@ -111,8 +111,7 @@ def check_spot_products(v: Validation) -> None:
         return
     offers = per_period(offers, periods, ("material", "site"))
     meets: dict[tuple, tuple[Row, list[Row]]] = {}
-    for shock, offer in shocked_offers(Validation(tables={"PriceShocks": shocks}), offers,
-                                       periods):
+    for shock, offer in shocked_offers(shocks, offers, periods):
         key = (shock["scenario"], offer["period"], offer["site"], offer["material"])
         meets.setdefault(key, (offer, []))[1].append(shock)
     units = {r["material"]: r["unit"] for r in v.tables.get("Materials", [])}

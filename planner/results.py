@@ -15,7 +15,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from models.data import PlanData, Risk
-from models.model import COST_CATEGORIES
+from models.model import COST_CATEGORIES, available
 from models.scaling import Scaling
 
 ZERO = 1e-7
@@ -120,8 +120,7 @@ def extract(m: pyo.ConcreteModel, data: PlanData, scaling: Scaling = Scaling()) 
         ln = lane[x]
         q = _value(m.v_flow[s, t, x], unit(ln.material))
         if q:
-            capacity = None if ln.capacity is None else \
-                ln.capacity * m.share["lane"].get((s, t, x), 1.0)
+            capacity = available(ln.capacity, m.share["lane"].get((s, t, x), 1.0))
             rows.append((s, t, x, ln.origin, ln.destination, ln.material, q,
                          materials[ln.material].unit, capacity, _utilisation(q, capacity),
                          q * ln.unit_cost, q * ln.tariff))
@@ -135,10 +134,9 @@ def extract(m: pyo.ConcreteModel, data: PlanData, scaling: Scaling = Scaling()) 
         s, t, n, mat = key
         q = _value(m.v_spot[key], unit(mat))
         if q:
-            r, shock = offer[key[1:]], m.spot_factor.get(key)
-            price = r.price * (shock.price_factor if shock else 1.0)
-            maximum = None if r.maximum is None else \
-                r.maximum * (shock.quantity_factor if shock else 1.0)
+            r, shock = offer[key[1:]], m.spot_shock[key]
+            price = r.price * shock.price_factor
+            maximum = available(r.maximum, shock.quantity_factor)
             rows.append((s, t, mat, n, q, materials[mat].unit, price, q * price, maximum))
     spot = pd.DataFrame(rows, columns=[
         "Scenario", "Period", "Material", "Site", "Quantity", "Unit", "Price", "Cost",

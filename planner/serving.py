@@ -31,31 +31,23 @@ WARNING_SHEETS = ("Settings", "Periods", "Scenarios", "PriceShocks")
 unknown, would only give wrong warnings)."""
 
 
-def _spot_factors(t: dict[str, list[Row]]) -> dict[tuple[str, str, str], float]:
-    """The lowest price factor of each SpotMarket row (material, site, period): over every
-    scenario and every period the row covers, the product of the Price multipliers of the
-    PriceShocks rows that meet it there (1 where none does)."""
-    from planner.convert import period_range  # convert imports validate, which imports this
+def _spot_offers(t: dict[str, list[Row]]) -> list[tuple[Row, float]]:
+    """Every spot offer (a row for 'all' spread over the periods without their own) with its
+    lowest price factor: over the scenarios, the product of the Price multipliers of the
+    PriceShocks rows that meet it (:func:`planner.convert.spot_shocks`), 1 in a scenario
+    that none meets."""
+    from planner.convert import per_period, spot_shocks  # convert imports validate
 
-    periods = [r["period"] for r in t.get("Periods", []) if r["period"] is not None]
-    scenarios = [r["scenario"] for r in t.get("Scenarios", []) if r["scenario"] is not None]
-    shocks: dict[tuple[str, str], list[tuple[Row, set[str]]]] = defaultdict(list)
-    for s in t.get("PriceShocks", []):
-        if s["first_period"] in (None, *periods) and s["last_period"] in (None, *periods):
-            shocks[(s["scenario"], s["material"])].append((s, set(period_range(s, periods))))
-    out = {}
-    for r in t.get("SpotMarket", []):
-        covered = periods if r["period"] == "all" else [r["period"]]
-        lowest = 1.0 if not scenarios or not periods else math.inf
-        for scenario in scenarios:
-            meeting = [(s, span) for s, span in shocks[(scenario, r["material"])]
-                       if s["site"] in (None, r["site"])]
-            for period in covered:
-                # an unknown multiplier (None) counts as 0, which keeps the bound a bound
-                factor = math.prod(s["price_multiplier"] or 0.0
-                                   for s, span in meeting if period in span)
-                lowest = min(lowest, 0.0 if math.isnan(factor) else factor)
-        out[(r["material"], r["site"], r["period"])] = lowest
+    periods = [r["period"] for r in t.get("Periods", [])]
+    scenarios = max(1, len(t.get("Scenarios", [])))
+    offers = per_period(t.get("SpotMarket", []), periods, ("material", "site"))
+    factors: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    for x in spot_shocks(t.get("PriceShocks", []), offers, periods):
+        factors[(x.period, x.site, x.material)].append(x.price_factor)
+    out = []
+    for r in offers:
+        shocked = factors[(r["period"], r["site"], r["material"])]
+        out.append((r, min(shocked + ([1.0] if len(shocked) < scenarios else []))))
     return out
 
 
@@ -71,11 +63,9 @@ def _sources(t: dict[str, list[Row]]) -> dict[Pair, tuple[float, str]]:
         if r["capacity"] != 0:
             offer((r["site"], r["material"]), r["unit_cost"],
                   f"{r['material']} supplied at {r['site']}")
-    factors = _spot_factors(t)
-    for r in t.get("SpotMarket", []):
-        if r["maximum"] != 0 and r["price"] is not None:
-            price = r["price"] * factors[(r["material"], r["site"], r["period"])]
-            offer((r["site"], r["material"]), 0.0 if math.isnan(price) else price,
+    for r, factor in _spot_offers(t):
+        if r["maximum"] != 0:
+            offer((r["site"], r["material"]), r["price"] * factor,
                   f"{r['material']} bought spot at {r['site']}")
     for r in t.get("Options", []):
         if r["kind"] == "offtake" and r["capacity"] != 0:

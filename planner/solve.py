@@ -165,10 +165,10 @@ class _CtrlC(logging.Filter):
 
 def solve(model: pyo.ConcreteModel, time_limit: float, mip_gap: float,
           on_log_line: Callable[[str], None] | None = None,
-          inspect: Callable[[Highs, object], None] | None = None) -> SolveResult:
+          inspect: Callable[[Highs], None] | None = None) -> SolveResult:
     """Solve ``model`` in place; variable values are loaded when a plan was found.
-    ``inspect`` is called with the solver and Pyomo's results after a solve that returned
-    (for the matrix HiGHS held, duals and reduced costs).
+    ``inspect`` is called with the solver after a solve that returned (to read the matrix
+    HiGHS held).
 
     Ctrl-C (SIGINT) while HiGHS runs stops it with the status INTERRUPTED (the best plan
     so far is loaded) or INTERRUPTED_NO_PLAN; before HiGHS has the model it raises
@@ -195,7 +195,7 @@ def solve(model: pyo.ConcreteModel, time_limit: float, mip_gap: float,
     if status.has_plan:
         results.solution_loader.load_vars()
     if inspect is not None:
-        inspect(solver, results)
+        inspect(solver)
     gap = None
     if objective is not None and bound is not None:
         gap = abs(objective - bound) / max(abs(objective), 1e-9)

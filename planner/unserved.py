@@ -23,7 +23,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from models.data import PlanData
-from planner.engine import Solved
+from planner.engine import Solved, fix_options
 from planner.results import PlanResult
 from planner.solve import Status, solve
 
@@ -38,20 +38,19 @@ def _serving_cost(plan: Solved, key: tuple, penalty: float, discount: float,
     """:math:`c` at the demand node ``key`` (scenario, period, site, material); infinite
     when no more can be delivered, None when the probe does not solve."""
     model = plan.model
-    variables = list(model.component_data_objects(pyo.Var))
-    kept = [(v, v.value, v.fixed) for v in variables]
+    kept = [(v, v.value, v.fixed, v.domain) for v in model.component_data_objects(pyo.Var)]
     unmet, before = model.v_unmet[key], pyo.value(model.total_cost[key[0]])
     step = min(unmet.value, STEP * unmet.ub)
     upper = unmet.ub
-    for v in model.v_option.values():
-        v.fix(v.value)
+    fix_options(model, {o: v.value for o, v in model.v_option.items() if not v.fixed})
     unmet.setub(unmet.value - step)
     try:
         probe = solve(model, time_limit, 0.0)
         after = pyo.value(model.total_cost[key[0]]) if probe.status is Status.OPTIMAL else None
     finally:
         unmet.setub(upper)
-        for v, value, fixed in kept:
+        for v, value, fixed, domain in kept:
+            v.domain = domain
             v.set_value(value, skip_validation=True)
             v.fixed = fixed
     if probe.status is Status.INFEASIBLE:
@@ -97,10 +96,12 @@ def unserved_demand(plan: Solved, data: PlanData, result: PlanResult,
 def describe(table: pd.DataFrame, currency: str) -> list[str]:
     """One sentence per row of :func:`unserved_demand`, for the terminal and the Summary."""
     lines = []
-    for r in table.itertuples(index=False):
-        cost = "" if pd.isna(r[7]) else \
-            f"; serving one more {r.Unit} would cost about {r[7]:,.0f} {currency}"
-        lines.append(f"Unmet demand in scenario {r.Scenario}: {r.Unmet:,.6g} of {r.Demand:,.6g} "
-                     f"{r.Unit} of {r.Material} at {r.Site} (penalty {r.Penalty:,.0f} "
-                     f"{currency} per {r.Unit}{cost}): {r.Why}")
+    for r in table.to_dict("records"):
+        serving = r["Cost to serve one more unit"]
+        cost = "" if pd.isna(serving) else \
+            f"; serving one more {r['Unit']} would cost about {serving:,.0f} {currency}"
+        lines.append(f"Unmet demand in scenario {r['Scenario']}: {r['Unmet']:,.6g} of "
+                     f"{r['Demand']:,.6g} {r['Unit']} of {r['Material']} at {r['Site']} "
+                     f"(penalty {r['Penalty']:,.0f} {currency} per {r['Unit']}{cost}): "
+                     f"{r['Why']}")
     return lines
