@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import synthetic, with_scenarios  # noqa: E402
 
 from models.scaling import Scaling  # noqa: E402
-from planner.analysis import value_of_information  # noqa: E402
+from planner.analysis.risk import value_of_information  # noqa: E402
 from planner.convert import to_plan_data  # noqa: E402
 from planner.engine import build, solve_built, solve_plan  # noqa: E402
 from planner.inputs import INPUTS  # noqa: E402

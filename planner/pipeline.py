@@ -15,7 +15,7 @@ import pandas as pd
 
 from models.data import PlanData
 from models.scaling import Scaling
-from planner.analysis import ValueOfInformation, value_of_information
+from planner.analysis.risk import ValueOfInformation, value_of_information
 from planner.convert import to_plan_data
 from planner.engine import Solved, build, solve_built, solve_plan
 from planner.infeasibility import Explanation, explain

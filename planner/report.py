@@ -15,7 +15,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from planner.analysis import Measure, ValueOfInformation, describe_objective, risk_measures
+from planner.analysis.risk import Measure, ValueOfInformation, describe_objective, risk_measures
 from planner.engine import Solved
 from planner.infeasibility import Explanation
 from planner.results import (

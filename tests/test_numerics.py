@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from conftest import materials, periods, sites, write_plan
 from models.data import BASE_SCENARIO, PlanData, Risk
 from models.scaling import ModelUnits, Scaling
-from planner.analysis import risk_value
+from planner.analysis.risk import risk_value
 from planner.check import check_plan
 from planner.convert import to_plan_data
 from planner.engine import build, solve_built, solve_plan

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import solve_plan
 from models.data import Availability, Period, PlanData, Scenario, SpotShock
-from planner.analysis import cvar, risk_measures
+from planner.analysis.risk import cvar, risk_measures
 from planner.report import RunInfo, write_report
 from test_scenarios import hedge_plan
 

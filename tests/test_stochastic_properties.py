@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from models.data import Availability, Lane, Option, PlanData, Risk, Scenario, Site
 from models.scaling import Scaling
-from planner.analysis import cvar, value_of_information
+from planner.analysis.risk import cvar, value_of_information
 from planner.results import extract
 from planner.engine import solve_plan
 from planner.solve import Status
