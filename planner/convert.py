@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from models.data import (
     BASE_SCENARIO, Availability, CapacityGroup, Demand, Lane, LaneId, Material, MaterialId,
@@ -105,6 +106,69 @@ def spot_shocks(shocks: list[Row], offers: list[Row], periods: list[str]
         f[1] *= shock["quantity_multiplier"]
     return tuple(SpotShock(ScenarioId(s), PeriodId(t), SiteId(n), MaterialId(m), p, q)
                  for (s, t, n, m), (p, q) in factors.items())
+
+
+@dataclass
+class Origins:
+    """Where every entity of a plan came from: its sheet row number, by the entity's key.
+
+    Built once by :func:`origins` from the validated workbook, beside the conversion to
+    :class:`PlanData`, and read by whatever maps a model row or a price back to the
+    workbook (the infeasibility explanation, the analyses).
+    """
+
+    supply: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    """(site, material, period) -> Supply row (the 'all' row where it applies)."""
+    spot: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    """(period, site, material) -> SpotMarket row."""
+    policy: dict[tuple[str, str], int] = field(default_factory=dict)
+    """(policy, period) -> Policies row."""
+    site: dict[str, int] = field(default_factory=dict)
+    process: dict[str, int] = field(default_factory=dict)
+    lane: dict[str, int] = field(default_factory=dict)
+    option: dict[str, int] = field(default_factory=dict)
+    stock: dict[tuple[str, str], int] = field(default_factory=dict)
+    demand: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    """(site, material, period) -> Demand row."""
+    scenario: dict[str, int] = field(default_factory=dict)
+    group: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    """Capacity group -> its CapacityGroups rows, one per member process."""
+    disruption: dict[Hit, Row] = field(default_factory=dict)
+    """What each disruption hits, with the row that holds there (:func:`disruption_hits`)."""
+    quantity_shocks: dict[tuple[str, str, str, str], list[tuple[int, float]]] = field(
+        default_factory=lambda: defaultdict(list))
+    """(scenario, period, site, material) of a spot offer -> (PriceShocks row, quantity
+    multiplier) of each shock that changes its maximum."""
+
+
+def origins(v: Validation) -> Origins:
+    """The sheet rows behind every entity of the plan of ``v`` (a workbook that passed
+    validation)."""
+    t = v.tables
+    periods = [r["period"] for r in t["Periods"]]
+    offers = per_period(t["SpotMarket"], periods, ("material", "site"))
+    found = Origins(
+        supply={(r["site"], r["material"], r["period"]): r["_row"]
+                for r in per_period(t["Supply"], periods, ("site", "material"))},
+        spot={(r["period"], r["site"], r["material"]): r["_row"] for r in offers},
+        policy={(r["policy"], r["period"]): r["_row"]
+                for r in per_period(t["Policies"], periods, ("policy",))},
+        site={r["site"]: r["_row"] for r in t["Sites"]},
+        process={r["process"]: r["_row"] for r in t["Processes"]},
+        lane={r["lane"]: r["_row"] for r in t["Lanes"]},
+        option={r["option"]: r["_row"] for r in t["Options"]},
+        stock={(r["site"], r["material"]): r["_row"] for r in t["Stocks"]},
+        demand={(r["site"], r["material"], r["period"]): r["_row"] for r in t["Demand"]},
+        scenario={r["scenario"]: r["_row"] for r in t["Scenarios"]},
+        disruption=disruption_hits(v, periods))
+    for r in t["CapacityGroups"]:
+        found.group[r["group"]].append(r["_row"])
+    for shock, r in shocked_offers(t["PriceShocks"], offers, periods):
+        if shock["quantity_multiplier"] != 1:
+            found.quantity_shocks[(shock["scenario"], r["period"], r["site"],
+                                   r["material"])].append(
+                (shock["_row"], shock["quantity_multiplier"]))
+    return found
 
 
 def capacity_groups(rows: list[Row]) -> tuple[CapacityGroup, ...]:

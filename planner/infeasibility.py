@@ -20,8 +20,7 @@ from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from models.data import PlanData
-from planner.convert import disruption_hits, per_period, shocked_offers
-from planner.validate import Validation
+from planner.convert import Origins
 
 IIS_FROM_LP_IRREDUCIBLE = 2 | 4
 """HiGHS ``iis_strategy``: kIisStrategyFromLp | kIisStrategyIrreducible, a conflict found
@@ -100,33 +99,10 @@ def conflict(model: pyo.ConcreteModel) -> tuple[list, list] | None:
 
 
 class _Rows:
-    """Where each entity of the plan came from: sheet row numbers by key."""
+    """Where each entity came from (:class:`~planner.convert.Origins`), and the entity."""
 
-    def __init__(self, v: Validation, data: PlanData) -> None:
-        t = v.tables
-        periods = [p.id for p in data.periods]
-        self.supply = {(r["site"], r["material"], r["period"]): r["_row"]
-                       for r in per_period(t["Supply"], periods, ("site", "material"))}
-        self.spot = {(r["period"], r["site"], r["material"]): r["_row"]
-                     for r in per_period(t["SpotMarket"], periods, ("material", "site"))}
-        self.policy = {(r["policy"], r["period"]): r["_row"]
-                       for r in per_period(t["Policies"], periods, ("policy",))}
-        self.process = {r["process"]: r["_row"] for r in t["Processes"]}
-        self.lane = {r["lane"]: r["_row"] for r in t["Lanes"]}
-        self.option = {r["option"]: r["_row"] for r in t["Options"]}
-        self.stock = {(r["site"], r["material"]): r["_row"] for r in t["Stocks"]}
-        self.demand = {(r["site"], r["material"], r["period"]): r["_row"] for r in t["Demand"]}
-        self.scenario = {r["scenario"]: r["_row"] for r in t["Scenarios"]}
-        self.group: dict[str, list[int]] = defaultdict(list)
-        for r in t["CapacityGroups"]:
-            self.group[r["group"]].append(r["_row"])
-        self.disruption = disruption_hits(v, periods)
-        offers = per_period(t["SpotMarket"], periods, ("material", "site"))
-        self.shocks: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
-        for shock, r in shocked_offers(t["PriceShocks"], offers, periods):
-            if shock["quantity_multiplier"] != 1:
-                self.shocks[(shock["scenario"], r["period"], r["site"], r["material"])].append(
-                    (shock["_row"], shock["quantity_multiplier"]))
+    def __init__(self, origins: Origins, data: PlanData) -> None:
+        self.origins = origins
         self.unit = {m.id: m.unit for m in data.materials}
         self.supply_of = {(x.site, x.material, x.period): x for x in data.supplies}
         self.spot_of = {(x.period, x.site, x.material): x for x in data.spot_offers}
@@ -138,7 +114,7 @@ class _Rows:
         self.demand_of = {(d.site, d.material, d.period): d for d in data.demands}
 
 
-def explain(model: pyo.ConcreteModel, data: PlanData, v: Validation) -> Explanation:
+def explain(model: pyo.ConcreteModel, data: PlanData, origins: Origins) -> Explanation:
     """The rows of the input that cannot all hold, found from an IIS of ``model``."""
     try:
         found = conflict(model)
@@ -151,7 +127,7 @@ def explain(model: pyo.ConcreteModel, data: PlanData, v: Validation) -> Explanat
                            "only the all-or-nothing (binary) options make the plan "
                            "infeasible; try them as continuous to see which is needed.")
     constraints, capped = found
-    rows = _Rows(v, data)
+    rows = _Rows(origins, data)
     members: set[Member] = set()
     for var in capped:
         members |= set(_upper_bound_members(var, rows))
@@ -160,7 +136,7 @@ def explain(model: pyo.ConcreteModel, data: PlanData, v: Validation) -> Explanat
         if con.parent_component().local_name == "c_balance":
             s, t, n, mat = con.index()
             through[(s, t, mat)].append(n)
-            if (n, mat, t) in rows.demand:
+            if (n, mat, t) in rows.origins.demand:
                 members.add(_demand(rows, s, t, n, mat))
         else:
             members |= set(_constraint_members(con, data, rows))
@@ -177,39 +153,39 @@ def _upper_bound_members(var, rows: _Rows):
     unit = rows.unit
     if family == "v_supply":
         s, t, n, mat = index
-        yield Member("Supply", rows.supply[(n, mat, t)], f"{n} supplies at most "
+        yield Member("Supply", rows.origins.supply[(n, mat, t)], f"{n} supplies at most "
                      f"{_q(rows.supply_of[(n, mat, t)].capacity)} {unit[mat]} of {mat}", s, t)
         yield from _disrupted(rows, ("supply", s, t, (n, mat)))
     elif family == "v_activity":
         s, t, k = index
-        yield Member("Processes", rows.process[k], f"{_makes(rows, k)} a period", s, t)
+        yield Member("Processes", rows.origins.process[k], f"{_makes(rows, k)} a period", s, t)
         yield from _disrupted(rows, ("process", s, t, (k,)))
     elif family == "v_flow":
         s, t, x = index
         capacity = rows.lane_of[x].capacity
-        yield Member("Lanes", rows.lane[x], f"lane {x} carries at most {_q(capacity)}"
+        yield Member("Lanes", rows.origins.lane[x], f"lane {x} carries at most {_q(capacity)}"
                      if capacity is not None else f"lane {x} has no capacity limit", s, t)
         yield from _disrupted(rows, ("lane", s, t, (x,)))
     elif family == "v_spot":
         s, t, n, mat = index
         most = rows.spot_of[(t, n, mat)].maximum
-        yield Member("SpotMarket", rows.spot[(t, n, mat)],
+        yield Member("SpotMarket", rows.origins.spot[(t, n, mat)],
                      f"at most {_q(most)} {unit[mat]} of {mat} bought spot at {n}"
                      if most is not None else f"{mat} bought spot at {n}, with no limit",
                      s, t)
-        for row, factor in rows.shocks.get((s, t, n, mat), ()):
+        for row, factor in rows.origins.quantity_shocks.get((s, t, n, mat), ()):
             yield Member("PriceShocks", row, f"the spot maximum of {mat} is multiplied by "
                          f"{factor:g}", s, t)
     elif family == "v_unmet":
         yield _demand(rows, *index)
     elif family == "v_stock":
         s, t, n, mat = index
-        yield Member("Stocks", rows.stock[(n, mat)], f"a stock of at most "
+        yield Member("Stocks", rows.origins.stock[(n, mat)], f"a stock of at most "
                      f"{_q(var.bounds[1])} {unit[mat]} of {mat} at {n}", s, t)
 
 
 def _demand(rows: _Rows, s: str, t: str, n: str, mat: str) -> Member:
-    return Member("Demand", rows.demand[(n, mat, t)], f"{_q(rows.demand_of[(n, mat, t)].quantity)} "
+    return Member("Demand", rows.origins.demand[(n, mat, t)], f"{_q(rows.demand_of[(n, mat, t)].quantity)} "
                   f"{rows.unit[mat]} of {mat} wanted at {n}", s, t)
 
 
@@ -220,7 +196,7 @@ def _makes(rows: _Rows, k: str) -> str:
 
 
 def _disrupted(rows: _Rows, hit: tuple):
-    d = rows.disruption.get(hit)
+    d = rows.origins.disruption.get(hit)
     if d is not None:
         yield Member("Disruptions", d["_row"],
                      f"only {d['availability']:.0%} of {' / '.join(hit[3])} is available",
@@ -233,33 +209,33 @@ def _constraint_members(con, data: PlanData, rows: _Rows):
     unit = rows.unit
     if family == "c_policy":
         s, t, name = index
-        yield Member("Policies", rows.policy[(name, t)],
+        yield Member("Policies", rows.origins.policy[(name, t)],
                      _policy_text(rows.policy_of[(name, t)]), s, t)
     elif family == "c_stress_cap":
         s, t, mat = index
         yield Member("Settings", None, f"Stress unmet share: at most "
                      f"{data.stress_unmet_share:.0%} of the {mat} demand may go unmet "
                      "in a stress scenario", s, t)
-        yield Member("Scenarios", rows.scenario.get(s), f"{s} is a stress scenario", s)
+        yield Member("Scenarios", rows.origins.scenario.get(s), f"{s} is a stress scenario", s)
     elif family in ("c_take_or_pay", "c_offtake_capacity"):
         s, t, o = index
         x = rows.option_of[o]
         says = (f"offtake {o} takes at least {x.take_or_pay:.0%} of {_q(x.capacity)} "
                 f"{unit[x.material]} of {x.material}" if family == "c_take_or_pay" else
                 f"offtake {o} delivers at most {_q(x.capacity)} {unit[x.material]}")
-        yield Member("Options", rows.option[o], says, s, t)
+        yield Member("Options", rows.origins.option[o], says, s, t)
     elif family == "c_process_capacity":
         s, t, k = index
-        yield Member("Processes", rows.process[k], f"{_makes(rows, k)} a period besides "
+        yield Member("Processes", rows.origins.process[k], f"{_makes(rows, k)} a period besides "
                      "its options", s, t)
         for o in data.options:
             if k in (o.target, o.source) and o.kind in ("expansion", "conversion"):
-                yield Member("Options", rows.option[o.id], f"{o.kind} {o.id} changes the "
+                yield Member("Options", rows.origins.option[o.id], f"{o.kind} {o.id} changes the "
                              f"capacity of {k} by {_q(o.capacity)}", s, t)
         yield from _disrupted(rows, ("process", s, t, (k,)))
     elif family == "c_capacity_group":
         s, t, g = index
-        for row in rows.group[g]:
+        for row in rows.origins.group[g]:
             yield Member("CapacityGroups", row, f"the processes of {g} share its capacity", s, t)
     elif family in ("c_stock_end", "c_stock_capacity"):
         s, t, n, mat = index
@@ -267,15 +243,15 @@ def _constraint_members(con, data: PlanData, rows: _Rows):
         says = (f"at least {_q(x.end_minimum)} {unit[mat]} of {mat} left at {n} at the end"
                 if family == "c_stock_end" else
                 f"a stock of at most {_q(x.maximum)} {unit[mat]} of {mat} at {n} plus options")
-        yield Member("Stocks", rows.stock[(n, mat)], says, s, t)
+        yield Member("Stocks", rows.origins.stock[(n, mat)], says, s, t)
     elif family == "c_option_lane":
         s, t, x = index
-        yield Member("Lanes", rows.lane[x], f"lane {x} carries only what the offtakes at its "
+        yield Member("Lanes", rows.origins.lane[x], f"lane {x} carries only what the offtakes at its "
                      "origin deliver", s, t)
     elif family == "c_exclusive":
         for o in data.options:
             if o.group == index:
-                yield Member("Options", rows.option[o.id], f"at most one option of group "
+                yield Member("Options", rows.origins.option[o.id], f"at most one option of group "
                              f"{index} is taken")
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from models.data import PlanData
 from models.scaling import Scaling
 from planner.analysis.risk import ValueOfInformation, value_of_information
-from planner.convert import to_plan_data
+from planner.convert import Origins, origins, to_plan_data
 from planner.engine import Solved, build, solve_built, solve_plan
 from planner.infeasibility import Explanation, explain
 from planner.results import PlanResult, extract
@@ -44,6 +44,8 @@ class Run:
     """The solve itself: its check, coefficient ranges and the model holding the plan."""
     unserved: pd.DataFrame | None = None
     """Demand left unmet outside stress scenarios, and why (:mod:`planner.unserved`)."""
+    origins: Origins | None = None
+    """The sheet row behind every entity of the plan."""
 
 
 def _quiet(_: str) -> AbstractContextManager:
@@ -64,7 +66,7 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
     if not v.ok:
         return Run(v)
     with phase("Building the model"):
-        data = to_plan_data(v)
+        data, rows = to_plan_data(v), origins(v)
         scaling = Scaling.choose(data)
         model = build(data, scaling)
     limit = float(v.settings["Time limit"]) if time_limit is None else time_limit
@@ -75,9 +77,10 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
     solved = plan.result
     if solved.status is Status.INFEASIBLE:
         with phase("Finding why no plan exists"):
-            return Run(v, data, solved, explanation=explain(model, data, v), plan=plan)
+            return Run(v, data, solved, explanation=explain(model, data, rows), plan=plan,
+                       origins=rows)
     if not solved.status.has_plan:
-        return Run(v, data, solved, plan=plan)
+        return Run(v, data, solved, plan=plan, origins=rows)
     result = extract(model, data, scaling)
     unserved = None
     if (result.demand["Unmet"] > 0).any():
@@ -89,4 +92,5 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
             data, solved.objective,
             lambda plan_data, fixed: solve_plan(plan_data, scaling, time_limit=limit,
                                                 mip_gap=gap, fixed=fixed), phase)
-    return Run(v, data, solved, result, information, plan=plan, unserved=unserved)
+    return Run(v, data, solved, result, information, plan=plan, unserved=unserved,
+               origins=rows)
