@@ -35,6 +35,8 @@ class Site:
     id: SiteId
     kind: str
     country: str
+    recovery: int | None = None
+    """Periods a failure of the site lasts (exposure analysis); None: the plan's default."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,10 @@ class Material:
     unit: str
     kind: str
     family: str = ""
+    equivalent_unit: str = ""
+    """A common measure of this material's capacities (t LCE), with ``equivalent`` of it in
+    one unit; empty where none is given."""
+    equivalent: float | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,7 @@ class Process:
     variable_cost: float
     recipe: tuple[tuple[MaterialId, float], ...] = ()
     stage: str = "processing"
+    recovery: int | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,7 @@ class Lane:
     unit_cost: float
     tariff: float = 0.0
     capacity: float | None = None
+    recovery: int | None = None
 
 
 @dataclass(frozen=True)
@@ -237,6 +245,8 @@ class PlanData:
     stress_unmet_share: float = 1.0
     """In stress scenarios, the largest share of a material's demand in a period left unmet."""
     risk: Risk = Risk()
+    recovery: int = 1
+    """Periods a failure lasts in the exposure analysis where its entity gives none."""
 
     def __post_init__(self) -> None:
         total = sum(s.probability for s in self.scenarios)

@@ -196,8 +196,10 @@ def to_plan_data(v: Validation) -> PlanData:
         recipes[r["process"]].append((MaterialId(r["input"]), r["quantity"]))
     return PlanData(
         periods=tuple(Period(PeriodId(p), (1.0 + rate) ** -k) for k, p in enumerate(periods)),
-        sites=tuple(Site(SiteId(r["site"]), r["kind"], r["country"]) for r in t["Sites"]),
-        materials=tuple(Material(MaterialId(r["material"]), r["unit"], r["kind"], r["family"])
+        sites=tuple(Site(SiteId(r["site"]), r["kind"], r["country"],
+                         _periods(r["time_to_recover"])) for r in t["Sites"]),
+        materials=tuple(Material(MaterialId(r["material"]), r["unit"], r["kind"], r["family"],
+                                 r["equivalent_unit"], r["equivalent_per_unit"])
                         for r in t["Materials"]),
         supplies=tuple(
             Supply(r["site"], r["material"], r["period"], r["capacity"], r["unit_cost"])
@@ -205,10 +207,12 @@ def to_plan_data(v: Validation) -> PlanData:
         processes=tuple(
             Process(ProcessId(r["process"]), r["site"], r["output"], r["capacity"],
                     r["variable_cost"], tuple(recipes[r["process"]]),
-                    "cell making" if kinds[r["output"]] in CELL_MAKING_KINDS else "processing")
+                    "cell making" if kinds[r["output"]] in CELL_MAKING_KINDS else "processing",
+                    _periods(r["time_to_recover"]))
             for r in t["Processes"]),
         lanes=tuple(Lane(LaneId(r["lane"]), r["from"], r["to"], r["material"], r["cost"],
-                         r["tariff"], r["capacity"]) for r in t["Lanes"]),
+                         r["tariff"], r["capacity"], _periods(r["time_to_recover"]))
+                    for r in t["Lanes"]),
         demands=tuple(
             Demand(r["site"], r["material"], r["period"], r["quantity"],
                    settings["Unmet demand penalty"] if r["penalty"] is None else r["penalty"])
@@ -237,4 +241,9 @@ def to_plan_data(v: Validation) -> PlanData:
         stress_unmet_share=float(settings["Stress unmet share"]),
         risk=Risk(str(settings["Objective"]), float(settings["Risk weight"]),
                   float(settings["CVaR level"])),
+        recovery=int(settings["Time to recover"]),
     )
+
+
+def _periods(value: float | None) -> int | None:
+    return None if value is None else int(value)

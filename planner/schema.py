@@ -37,6 +37,8 @@ class Column:
     allow_all_periods: bool = False
     positive: bool = False
     """The value must be strictly greater than zero."""
+    whole: bool = False
+    """The value must be a whole number."""
     blank_means: str = ""
     """What an empty optional cell means, when that is not simply ``default``."""
     needed_by: tuple[str, ...] = ()
@@ -70,6 +72,9 @@ class Column:
         return f"{what}; optional, blank = {blank}" if blank else f"{what}; optional"
 
     def bounds_text(self) -> str:
+        if self.whole:
+            return "a whole number" + (f" at least {self.minimum:g}"
+                                       if self.minimum is not None else "")
         if self.positive:
             return "greater than 0"
         if self.minimum is not None and self.maximum is not None:
@@ -107,12 +112,13 @@ class Setting:
     minimum: float | None = None
     maximum: float | None = None
     allowed: tuple[str, ...] = ()
+    whole: bool = False
 
     def as_column(self) -> Column:
         """The setting's value seen as a column, so that one checker serves both."""
         return Column(
             self.key, self.kind, self.description, self.unit, False, self.default,
-            self.minimum, self.maximum, self.allowed,
+            self.minimum, self.maximum, self.allowed, whole=self.whole,
         )
 
 
@@ -128,6 +134,13 @@ def _number(name: str, description: str, unit: str, **kw) -> Column:
 MATERIAL_KINDS = ("ore", "concentrate", "chemical", "cell", "product")
 SITE_KINDS = ("mine", "refinery", "cell plant", "market", "hub")
 OBJECTIVES = ("expected", "cvar")
+
+
+def _recovery(what: str) -> Column:
+    return _number("Time to recover", f"Periods a failure of this {what} lasts, in the "
+                   "exposure analysis (plan exposure).", "periods", required=False,
+                   blank_means="Settings' Time to recover", whole=True)
+
 
 SETTINGS = (
     Setting("Currency", Kind.TEXT, "USD", "Currency of every cost and price in the workbook."),
@@ -155,6 +168,10 @@ SETTINGS = (
     Setting("Time limit", Kind.NUMBER, 600.0,
             "Longest time the solver may run; the best plan found by then is reported.",
             "seconds", 1.0),
+    Setting("Time to recover", Kind.NUMBER, 1.0,
+            "Periods a failure lasts in the exposure analysis (plan exposure), for a country's "
+            "exports and wherever a Sites, Processes or Lanes row gives none.", "periods", 0.0,
+            whole=True),
 )
 
 PERIODS = Sheet(
@@ -177,6 +194,13 @@ MATERIALS = Sheet(
         _text("Family", "For cells: the chemistry family reported in the production mix "
               "(for example lithium-ion or sodium-ion).", required=False, default=""),
         _text("Description", "Free text.", required=False, default=""),
+        _text("Equivalent unit", "A common measure in which the bottleneck analysis also "
+              "values this material's capacities, for example t LCE for lithium compounds.",
+              required=False, default=""),
+        _number("Equivalent per unit", "Equivalent units in one unit of this material, for "
+                "example 0.88 t LCE per t of LiOH monohydrate; needed with Equivalent unit.",
+                "equivalent unit per material unit", required=False, blank_means="none",
+                positive=True),
     ),
     key=("Material",),
 )
@@ -189,6 +213,7 @@ SITES = Sheet(
         _text("Kind", "What the site is.", allowed=SITE_KINDS),
         _text("Country", "Country the site is in (used for country shares and export bans)."),
         _text("Description", "Free text.", required=False, default=""),
+        _recovery("site"),
     ),
     key=("Site",),
 )
@@ -219,6 +244,7 @@ PROCESSES = Sheet(
         _number("Variable cost", "Cost of each unit of output, inputs excluded.",
                 "currency per output unit"),
         _text("Description", "Free text.", required=False, default=""),
+        _recovery("process"),
     ),
     key=("Process",),
 )
@@ -248,6 +274,7 @@ LANES = Sheet(
                 "currency per material unit", required=False, default=0.0),
         _number("Capacity", "Most that can be carried in one period.",
                 "material unit per period", required=False, blank_means="no limit"),
+        _recovery("lane"),
     ),
     key=("Lane",),
 )

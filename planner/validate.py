@@ -146,6 +146,10 @@ def check_value(v: Validation, sheet: str, cell: RawCell, column: Column) -> obj
     if column.kind is Kind.NUMBER:
         low_ok = column.minimum is None or value >= column.minimum
         high_ok = column.maximum is None or value <= column.maximum
+        if column.whole and not value.is_integer():
+            v.add(sheet, cell.ref, f"{column.name} {value:g} is not a whole number",
+                  _fix(column))
+            return None
         if not (low_ok and high_ok) or (column.positive and value <= 0):
             what = "negative" if value < 0 and (column.minimum == 0 or column.positive) \
                 else f"not {column.bounds_text()}"
@@ -361,6 +365,13 @@ def check_needed_columns(v: Validation) -> None:
                     name = row[spec.column(spec.key[0]).field] or f"in row {row['_row']}"
                     v.add(spec.name, cell, f"{row['kind']} {name} names no "
                           f"{column.name.lower()}", f"fill in its {column.name}")
+    for row in v.tables["Materials"]:
+        if bool(row["equivalent_unit"]) != (row["equivalent_per_unit"] is not None):
+            given, missing = ("equivalent_unit", "equivalent_per_unit") \
+                if row["equivalent_unit"] else ("equivalent_per_unit", "equivalent_unit")
+            v.add("Materials", ref_of(v, "Materials", row, missing),
+                  f"{row['material']} has {given.replace('_', ' ')} but no "
+                  f"{missing.replace('_', ' ')}", "fill in both, or neither")
 
 
 def check_commitments(v: Validation) -> None:
