@@ -80,7 +80,9 @@ class Network:
 
 
 def add_sets(m: pyo.ConcreteModel, data: PlanData) -> None:
-    """Scenarios, periods and the sparse index sets of every variable family."""
+    """Scenarios, periods and the sparse index sets of every variable family; ``m.data`` is
+    the plan the model is built from (in its units)."""
+    m.data = data
     m.net = Network.of(data)
     scenarios = [s.id for s in data.scenarios]
     periods = [t.id for t in data.periods]

@@ -20,6 +20,7 @@ from models.data import PlanData
 from models.model import build_model
 from models.scaling import ModelUnits, Scaling
 from planner.check import TOLERANCE, PlanCheck, check_plan
+from planner.lp import HeldLP
 from planner.solve import SolveResult, Status, solve
 
 
@@ -81,6 +82,9 @@ class Solved:
     """Coefficient ranges of the model (workbook units, internal units)."""
     fixed_note: str
     """For a MIP: what the LP with the commitments fixed gave; otherwise empty."""
+    lp: HeldLP | None = None
+    """The plan's LP with its commitments fixed, as HiGHS holds it after an optimal solve:
+    its prices and warm re-solves serve every analysis (:mod:`planner.lp`)."""
 
 
 def build(data: PlanData, scaling: Scaling) -> pyo.ConcreteModel:
@@ -105,15 +109,17 @@ def fix_options(model: pyo.ConcreteModel, shares: dict[str, float]) -> None:
 
 
 def _fix_and_resolve(model, solved: SolveResult, time_limit: float, mip_gap: float,
-                     money: float) -> tuple[SolveResult, str]:
+                     money: float) -> tuple[SolveResult, str, HeldLP | None]:
     """Fix the binaries at the values found, re-solve the LP; the LP's plan is reported
     when it solves, with what it changed."""
     fix_options(model, {o: round(v.value) for o, v in model.v_option.items()
                         if v.is_binary() and not v.fixed})
-    lp = _in_workbook_units(solve(model, time_limit, mip_gap), money)
+    held: list[HeldLP] = []
+    lp = _in_workbook_units(solve(model, time_limit, mip_gap, inspect=lambda solver: held.append(
+        HeldLP.of_solver(solver, money))), money)
     if lp.status is not Status.OPTIMAL:
         return solved, (f"with the commitments fixed, the linear program ended {lp.status.label};"
-                        " the MIP's plan is reported")
+                        " the MIP's plan is reported"), None
     difference = lp.objective - solved.objective
     note = "with the commitments fixed, the linear program gives the same objective"
     if abs(difference) > TOLERANCE * max(abs(solved.objective), money):
@@ -127,7 +133,7 @@ def _fix_and_resolve(model, solved: SolveResult, time_limit: float, mip_gap: flo
     if status is Status.OPTIMAL and gap is not None and gap > mip_gap + TOLERANCE:
         status, message = Status.FEASIBLE, f"{note}, {gap:.2%} above the MIP's bound"
     return replace(solved, status=status, message=message, objective=lp.objective, gap=gap,
-                   seconds=solved.seconds + lp.seconds), note
+                   seconds=solved.seconds + lp.seconds), note, held[0]
 
 
 def solve_plan(data: PlanData, scaling: Scaling, *, time_limit: float, mip_gap: float,
@@ -144,17 +150,21 @@ def solve_built(model: pyo.ConcreteModel, data: PlanData, scaling: Scaling, *,
                 on_log_line: Callable[[str], None] | None = None) -> Solved:
     """Solve and check ``model``, built by :func:`build` from ``data`` and ``scaling``."""
     units = ModelUnits(data, scaling)
-    held: list[tuple[Ranges, Ranges]] = []
-    result = _in_workbook_units(solve(model, time_limit, mip_gap, on_log_line,
-                                      lambda solver: held.append(_ranges(solver, units))),
+    held: list[tuple[Ranges, Ranges, HeldLP]] = []
+    binary = any(v.is_binary() and not v.fixed for v in model.v_option.values())
+
+    def inspect(solver) -> None:
+        held.append((*_ranges(solver, units),
+                     None if binary else HeldLP.of_solver(solver, scaling.money)))
+
+    result = _in_workbook_units(solve(model, time_limit, mip_gap, on_log_line, inspect),
                                 scaling.money)
-    ranges = held[0] if held else None
+    ranges, lp = (held[0][:2], held[0][2]) if held else (None, None)
     if not result.status.has_plan:
         return Solved(result, model, units, None, ranges, "")
     note = ""
-    binary = any(v.is_binary() and not v.fixed for v in model.v_option.values())
     if binary and result.status in (Status.OPTIMAL, Status.FEASIBLE):
-        result, note = _fix_and_resolve(model, result, time_limit, mip_gap, scaling.money)
+        result, note, lp = _fix_and_resolve(model, result, time_limit, mip_gap, scaling.money)
     check = check_plan(model, data, units, result.objective)
     if check.not_finite:
         result = replace(result, status=Status.ERROR,
@@ -164,4 +174,54 @@ def solve_built(model: pyo.ConcreteModel, data: PlanData, scaling: Scaling, *,
                          message=f"the plan {check.headline()}: it is not reliable; see the "
                          "Summary's check, and consider giving the workbook's numbers in "
                          "units closer to each other (kt, USD million)")
-    return Solved(result, model, units, check, ranges, note)
+    if lp is not None and result.status is Status.OPTIMAL:
+        lp.fix([v for v in model.v_option.values() if not v.fixed])
+    return Solved(result, model, units, check, ranges, note,
+                  lp if result.status is Status.OPTIMAL and lp.optimal else None)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One re-solve of a plan: its data changed (None: as it is), options fixed."""
+
+    data: PlanData | None = None
+    fixed: dict[str, float] | None = None
+
+
+@dataclass(frozen=True)
+class VariantOutcome:
+    """What a re-solve gave, small enough to come back from a worker process."""
+
+    status: Status
+    objective: float | None
+    readouts: dict[str, float]
+
+
+Readout = Callable[[pyo.ConcreteModel, PlanData, Scaling], dict[str, float]]
+"""Figures read from a solved model (a module-level function, so workers can run it)."""
+
+
+@dataclass(frozen=True)
+class PlanSolver:
+    """A plan and how to solve its variants: the state of a worker of :mod:`planner.runner`."""
+
+    data: PlanData
+    scaling: Scaling
+    time_limit: float
+    mip_gap: float
+    readout: Readout | None = None
+
+
+def start_plan_solver(solver: PlanSolver) -> PlanSolver:
+    return solver
+
+
+def solve_variant(solver: PlanSolver, variant: Variant) -> VariantOutcome:
+    """Solve one variant of the plan (rebuilt: its data or commitments differ)."""
+    data = variant.data or solver.data
+    solved = solve_plan(data, solver.scaling, time_limit=solver.time_limit,
+                        mip_gap=solver.mip_gap, fixed=variant.fixed)
+    readouts = {}
+    if solved.result.status.has_plan and solver.readout is not None:
+        readouts = solver.readout(solved.model, data, solver.scaling)
+    return VariantOutcome(solved.result.status, solved.result.objective, readouts)
