@@ -30,21 +30,24 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 import click
+import pandas as pd
 from rich.console import Console
 from rich.markup import escape
 
 from planner.engine import Solved
-from planner.pipeline import check_workbook, solve_workbook
+from planner.analysis.sweep import Parameter
+from planner.pipeline import SweepError, check_workbook, expose, solve_workbook, sweep_workbook
 from planner.recalc import recalculated
 from planner.report import RunInfo, write_report
+from planner.sheets import sensitivity_workbook
 from planner.results import expected_cost
 from planner.solve import Status
 from planner.template import write_template
 from planner.validate import Validation
 from planner.workbook import InputFileError
-from planner.xlsx import OutputError, check_writable
+from planner.xlsx import OutputError, atomic_save, check_writable
 
-EXIT_INVALID, EXIT_FILE, EXIT_INTERRUPTED = 3, 4, 130
+EXIT_USAGE, EXIT_INVALID, EXIT_FILE, EXIT_INTERRUPTED = 2, 3, 4, 130
 
 
 
@@ -71,9 +74,11 @@ class Terminal:
 
     @contextmanager
     def phase(self, name: str):
+        """A step shown while it runs; it yields ``progress(done, total)`` for steps that
+        run many solves."""
         began = time.perf_counter()
-        with self.console.status(f"{name} ..."):
-            yield
+        with self.console.status(f"{name} ...") as status:
+            yield lambda done, total: status.update(f"{name} ... {done} of {total}")
         self.print(f"[green]✓[/] {name} [dim]({time.perf_counter() - began:.2f} s, "
                    f"{time.perf_counter() - self.start:.1f} s in all)[/]")
 
@@ -164,24 +169,50 @@ def validate(term: Terminal, path: Path, recalc: bool) -> None:
     term.print(f"[green]✓[/] {path.name} is valid")
 
 
+def _solve_options(command):
+    """The options ``solve`` and the commands that solve first share."""
+    for option in reversed((
+            click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+                         required=True, help="Result workbook to write."),
+            click.option("--time-limit", type=click.FloatRange(min=1),
+                         help="Seconds; overrides Settings."),
+            click.option("--mip-gap", type=click.FloatRange(0, 1), help="Overrides Settings."),
+            click.option("-q", "--quiet", is_flag=True, help="Hide the solver's log."),
+            click.option("--recalc", is_flag=True, help=RECALC_HELP))):
+        command = option(command)
+    return click.argument("path", type=click.Path(path_type=Path))(command)
+
+
 @main.command()
-@click.argument("path", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
-              help="Result workbook to write.")
-@click.option("--time-limit", type=click.FloatRange(min=1), help="Seconds; overrides Settings.")
-@click.option("--mip-gap", type=click.FloatRange(0, 1), help="Overrides Settings.")
-@click.option("-q", "--quiet", is_flag=True, help="Hide the solver's log.")
-@click.option("--recalc", is_flag=True, help=RECALC_HELP)
+@_solve_options
 @click.pass_obj
 def solve(term: Terminal, path: Path, output: Path, time_limit: float | None,
           mip_gap: float | None, quiet: bool, recalc: bool) -> None:
     """Solve the workbook at PATH and write the result workbook OUTPUT."""
+    _solve_and_write(term, path, output, time_limit, mip_gap, quiet, recalc)
+
+
+@main.command()
+@_solve_options
+@click.pass_obj
+def exposure(term: Terminal, path: Path, output: Path, time_limit: float | None,
+             mip_gap: float | None, quiet: bool, recalc: bool) -> None:
+    """Solve PATH, then knock out each mine, site, process, lane and country's exports for
+    its time to recover; write the result with the Exposure sheets to OUTPUT."""
+    _solve_and_write(term, path, output, time_limit, mip_gap, quiet, recalc, exposure=True)
+
+
+def _solve_and_write(term: Terminal, path: Path, output: Path, time_limit: float | None,
+                     mip_gap: float | None, quiet: bool, recalc: bool,
+                     exposure: bool = False) -> None:
     term.quiet = quiet
     try:
         check_writable(output, [path])
         with _readable(term, path, recalc) as readable:
             run = solve_workbook(readable, time_limit=time_limit, mip_gap=mip_gap,
                                  phase=term.phase, on_log_line=term.solver_line)
+            if exposure and run.solved is not None:
+                run = expose(run, term.phase)
     except (InputFileError, OutputError) as exc:
         term.fail(str(exc), EXIT_FILE)
     except KeyboardInterrupt:
@@ -196,7 +227,8 @@ def solve(term: Terminal, path: Path, output: Path, time_limit: float | None,
     term.model_numerics(run.plan)
     try:
         with term.phase(f"Writing {output.name}"):
-            write_report(output, solved, run.result, info, run.information, run.explanation)
+            write_report(output, solved, run.result, info, run.information, run.explanation,
+                         run.analyses)
     except OutputError as exc:
         term.fail(str(exc), EXIT_FILE)
     except KeyboardInterrupt:
@@ -213,7 +245,82 @@ def solve(term: Terminal, path: Path, output: Path, time_limit: float | None,
     if run.explanation is not None:
         for line in run.explanation.lines():
             term.print(escape(line))
+    found = run.analyses
+    for line in (found.bottlenecks.headline[:1] if found.bottlenecks else []) + \
+            (found.exposure.headline if found.exposure else []):
+        term.print(escape(line))
+    if exposure and found.exposure is None:
+        term.print("[yellow]warning[/] exposure not computed: it needs an optimal plan")
     term.print(f"Result written to {output}")
     for line in info.warnings():
         term.print(f"[yellow]warning[/] {escape(line)}")
     sys.exit(solved.status.exit_code)
+
+
+SWEPT = {"spot_price": "spot price", "availability": "availability", "demand": "demand",
+         "fixed_cost": "fixed cost"}
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--spot-price", metavar="MATERIAL", help="Sweep a multiplier of MATERIAL's "
+              "spot prices.")
+@click.option("--availability", metavar="SITE", help="Sweep the share of SITE's supply "
+              "capacity (Supply rows and offtakes).")
+@click.option("--demand", metavar="MATERIAL", help="Sweep a multiplier of MATERIAL's demand.")
+@click.option("--fixed-cost", metavar="OPTION", help="Sweep OPTION's fixed cost (currency).")
+@click.option("--from", "start", type=float, required=True, help="First value.")
+@click.option("--to", "stop", type=float, required=True, help="Last value.")
+@click.option("--steps", type=click.IntRange(min=2), default=11, show_default=True,
+              help="Values from --from to --to, evenly spaced.")
+@click.option("--tolerance", type=click.FloatRange(min=0, min_open=True),
+              help="Breakevens to within this; default 1% of the range.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Sensitivity workbook to write.")
+@click.option("--time-limit", type=click.FloatRange(min=1), help="Seconds per solve; "
+              "overrides Settings.")
+@click.option("--mip-gap", type=click.FloatRange(0, 1), help="Overrides Settings.")
+@click.option("--recalc", is_flag=True, help=RECALC_HELP)
+@click.pass_obj
+def sweep(term: Terminal, path: Path, start: float, stop: float, steps: int,
+          tolerance: float | None, output: Path, time_limit: float | None,
+          mip_gap: float | None, recalc: bool, **named: str | None) -> None:
+    """Re-solve PATH across a range of one parameter; write the costs, the cell families'
+    shares, the spend by country and the breakevens, with charts, to OUTPUT."""
+    given = [(SWEPT[k], v) for k, v in named.items() if v is not None]
+    if len(given) != 1:
+        term.fail("give exactly one of --spot-price, --availability, --demand, --fixed-cost",
+                  EXIT_USAGE)
+    if not stop > start:
+        term.fail(f"the range --from {start:g} --to {stop:g} is "
+                  f"{'empty' if stop == start else 'reversed'}; give --to above --from",
+                  EXIT_USAGE)
+    parameter = Parameter(*given[0])
+    if start < 0 or (parameter.kind == "availability" and stop > 1):
+        term.fail(f"the {parameter.kind} must lie in "
+                  f"{'[0, 1]' if parameter.kind == 'availability' else '[0, infinity)'}; "
+                  f"give --from and --to within it", EXIT_USAGE)
+    values = [start + (stop - start) * k / (steps - 1) for k in range(steps)]
+    try:
+        check_writable(output, [path])
+        with _readable(term, path, recalc) as readable:
+            v, found = sweep_workbook(readable, parameter, values,
+                                      tolerance or (stop - start) / 100,
+                                      time_limit=time_limit, mip_gap=mip_gap, phase=term.phase)
+        term.report_validation(v, path)
+        if found is None:
+            sys.exit(EXIT_INVALID)
+        currency = str(v.settings["Currency"])
+        with term.phase(f"Writing {output.name}"):
+            atomic_save(sensitivity_workbook(found, currency, path.name), output)
+    except SweepError as exc:
+        term.fail(str(exc), EXIT_USAGE)
+    except (InputFileError, OutputError) as exc:
+        term.fail(str(exc), EXIT_FILE)
+    except KeyboardInterrupt:
+        term.fail("interrupted; nothing was written", EXIT_INTERRUPTED)
+    for _, b in found.breakevens.iterrows():
+        at = "not within the range" if pd.isna(b["Breakeven"]) else \
+            f"at {b['Breakeven']:.4g} (within {b['Within']:.2g})"
+        term.print(escape(f"{b['Event']}: {at}"))
+    term.print(f"Sensitivity written to {output}")

@@ -8,16 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
 from models.data import PlanData
 from models.scaling import Scaling
+from planner.analysis import Analyses
+from planner.analysis.bottlenecks import bottlenecks
+from planner.analysis.exposure import exposure, planned_solves
+from planner.analysis.options import option_values
 from planner.analysis.risk import ValueOfInformation, value_of_information
+from planner.analysis.scenarios import against_base
+from planner.analysis.sweep import Parameter, Sweep, sweep
 from planner.convert import Origins, origins, to_plan_data
-from planner.engine import Solved, build, solve_built, solve_plan
+from planner.engine import PlanSolver, Solved, build, solve_built, solve_plan
 from planner.infeasibility import Explanation, explain
 from planner.results import PlanResult, extract
 from planner.solve import SolveResult, Status
@@ -26,6 +32,7 @@ from planner.validate import Validation, validate
 from planner.workbook import read_workbook
 
 Phase = Callable[[str], AbstractContextManager]
+"""A named step; entering it gives ``progress(done, total)`` for steps of many solves."""
 
 
 @dataclass(frozen=True)
@@ -46,10 +53,12 @@ class Run:
     """Demand left unmet outside stress scenarios, and why (:mod:`planner.unserved`)."""
     origins: Origins | None = None
     """The sheet row behind every entity of the plan."""
+    analyses: Analyses = Analyses()
+    """Bottlenecks and option values (an optimal plan), scenarios against the base."""
 
 
 def _quiet(_: str) -> AbstractContextManager:
-    return nullcontext()
+    return nullcontext(lambda done, total: None)
 
 
 def check_workbook(path: Path, phase: Phase = _quiet) -> Validation:
@@ -82,6 +91,19 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
     if not solved.status.has_plan:
         return Run(v, data, solved, plan=plan, origins=rows)
     result = extract(model, data, scaling)
+    currency = str(v.settings["Currency"])
+    found = {}
+    if solved.status is Status.OPTIMAL:
+        with phase("Pricing every capacity"):
+            found["bottlenecks"] = bottlenecks(plan, data, rows, currency)
+        if data.options:
+            extra = sum(2 - int(abs(o - round(o)) < 1e-9) for o in
+                        (model.v_option[x.id].value for x in data.options))
+            with phase(f"Option values ({extra} re-solves)") as progress:
+                found["option_values"] = option_values(
+                    plan, data, PlanSolver(data, scaling, limit, gap), progress)
+    if len(data.scenarios) > 1:
+        found["against_base"] = against_base(result, currency)
     unserved = None
     if (result.demand["Unmet"] > 0).any():
         with phase("Finding why demand goes unmet"):
@@ -93,4 +115,40 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
             lambda plan_data, fixed: solve_plan(plan_data, scaling, time_limit=limit,
                                                 mip_gap=gap, fixed=fixed), phase)
     return Run(v, data, solved, result, information, plan=plan, unserved=unserved,
-               origins=rows)
+               origins=rows, analyses=Analyses(**found))
+
+
+def expose(run: Run, phase: Phase = _quiet) -> Run:
+    """``run`` with the risk exposure of its plan (an optimal plan; else unchanged)."""
+    if run.plan is None or run.plan.lp is None or run.result is None:
+        return run
+    currency = str(run.validation.settings["Currency"])
+    with phase(f"Exposure: every node out for its time to recover (up to "
+               f"{planned_solves(run.data):,} warm re-solves)") as progress:
+        found = exposure(run.plan, run.data, run.origins, currency, progress)
+    return replace(run, analyses=replace(run.analyses, exposure=found))
+
+
+class SweepError(ValueError):
+    """The sweep asked for cannot run: the message says why and what to give instead."""
+
+
+def sweep_workbook(path: Path, parameter: Parameter, values: list[float], tolerance: float,
+                   *, time_limit: float | None = None, mip_gap: float | None = None,
+                   phase: Phase = _quiet) -> tuple[Validation, Sweep | None]:
+    """Check the workbook at ``path`` and sweep ``parameter`` over ``values``; raises
+    :class:`SweepError` when the parameter names nothing in it."""
+    v = check_workbook(path, phase)
+    if not v.ok:
+        return v, None
+    data = to_plan_data(v)
+    problem = parameter.problem(data)
+    if problem:
+        raise SweepError(problem)
+    solver = PlanSolver(data, Scaling.choose(data),
+                        float(v.settings["Time limit"]) if time_limit is None else time_limit,
+                        float(v.settings["MIP gap"]) if mip_gap is None else mip_gap)
+    with phase(f"Sweeping the {parameter} over {len(values)} values") as progress:
+        steps: list[str] = []
+        found = sweep(data, solver, parameter, values, tolerance, progress, steps.append)
+    return v, found

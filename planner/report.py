@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from planner.analysis import Analyses
 from planner.analysis.risk import Measure, ValueOfInformation, describe_objective, risk_measures
 from planner.engine import Solved
 from planner.infeasibility import Explanation
@@ -24,25 +24,11 @@ from planner.results import (
 )
 from planner.solve import SolveResult
 from planner.unserved import describe
+from planner.sheets import against_base_rows, bottleneck_sheets, exposure_sheets, option_sheet
+from planner.layout import MONEY, cells, stacked, titled, write_frame
 from planner.xlsx import TITLE_FONT, atomic_save, set_value, write_table
 
 WARNING_FONT = Font(bold=True, color="C00000")
-
-QUANTITY, MONEY, SHARE = "#,##0.00", "#,##0", "0.0%"
-FORMATS = {
-    "Quantity": QUANTITY, "Capacity": QUANTITY, "Activity": QUANTITY, "Output": QUANTITY,
-    "Demand": QUANTITY, "Served": QUANTITY, "Unmet": QUANTITY, "Maximum": QUANTITY,
-    "Cost": MONEY, "Discounted cost": MONEY, "Transport cost": MONEY, "Tariff cost": MONEY,
-    "Penalty cost": MONEY, "Unit cost": QUANTITY, "Variable cost": QUANTITY, "Price": QUANTITY,
-    "Penalty": QUANTITY, "Utilisation": SHARE, "Country share": SHARE, "Share": SHARE,
-    "Family share": SHARE, "Served share": SHARE, "Discount factor": "0.0000",
-    "Taken": SHARE, "Capacity added": QUANTITY, "Fixed cost": MONEY, "Probability": SHARE,
-    "Total cost": MONEY, "Commitments": MONEY, "Recourse cost": MONEY, "Spot spend": MONEY,
-    "Unmet demand cost": MONEY, "Largest unmet share": SHARE, "Unmet share": SHARE,
-    "Change": QUANTITY, "Value": MONEY, "Level": QUANTITY, "Holding cost": QUANTITY,
-    "Largest violation": "0.0E+00", "Relative to the row": "0.0E+00",
-    "Cost to serve one more unit": MONEY,
-}
 
 SHEETS = (
     ("Decisions", "decisions"), ("Sourcing", "sourcing"), ("Processing", "processing"), ("Production mix", "production_mix"),
@@ -108,41 +94,18 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _cells(frame: pd.DataFrame) -> list[list[object]]:
-    """Rows of ``frame`` as plain Python values, with missing numbers as empty cells."""
-    return [[None if isinstance(x, float) and math.isnan(x) else
-             (x.item() if hasattr(x, "item") else x) for x in row]
-            for row in frame.itertuples(index=False)]
-
-
-def write_frame(ws: Worksheet, frame: pd.DataFrame, start_row: int = 1) -> int:
-    return write_table(ws, list(frame.columns), _cells(frame), start_row, FORMATS)
-
-
-def _stacked(ws: Worksheet, widths: tuple[int, ...] = ()) -> None:
-    """A sheet of several tables one under another: no frozen header (each table froze its
-    own), and the first columns ``widths`` wide."""
-    ws.freeze_panes = None
-    for j, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = width
-
-
-def _titled(ws: Worksheet, title: str, frame: pd.DataFrame, row: int) -> int:
-    """A bold title line, then ``frame`` beneath it; returns the row after the table."""
-    set_value(ws.cell(row=row, column=1), title)
-    ws.cell(row=row, column=1).font = TITLE_FONT
-    return write_frame(ws, frame, row + 1) + 1
-
-
-def _scenarios(ws: Worksheet, result: PlanResult) -> None:
+def _scenarios(ws: Worksheet, result: PlanResult,
+               base: tuple[pd.DataFrame, list[str]] | None) -> None:
     reference = result.scenarios["Scenario"].iloc[0]
-    row = _titled(ws, "Scenarios (costs discounted; shares over all periods)",
-                  scenario_summary(result), 1)
-    row = _titled(ws, "Unmet demand by material", unmet_by_material(result), row)
+    row = titled(ws, "Scenarios (costs discounted; shares over all periods)",
+                 scenario_summary(result), 1)
+    if base is not None:
+        row = against_base_rows(ws, *base, row)
+    row = titled(ws, "Unmet demand by material", unmet_by_material(result), row)
     shift = sourcing_shift(result)
-    _titled(ws, f"Sourcing against scenario {reference} (quantities over all periods)"
+    titled(ws, f"Sourcing against scenario {reference} (quantities over all periods)"
             + ("" if len(shift) else ": no source delivers differently"), shift, row)
-    _stacked(ws)
+    stacked(ws)
 
 
 def _measures(measures: list[Measure]) -> pd.DataFrame:
@@ -152,24 +115,25 @@ def _measures(measures: list[Measure]) -> pd.DataFrame:
 
 
 def _risk(ws: Worksheet, result: PlanResult, information: ValueOfInformation | None) -> None:
-    row = _titled(ws, "Risk of the plan's total cost (commitments plus recourse, discounted)",
+    row = titled(ws, "Risk of the plan's total cost (commitments plus recourse, discounted)",
                   _measures(risk_measures(result.risk, result.scenarios)), 1)
     if information is None:
         set_value(ws.cell(row=row, column=1), "Value of information: not computed, " + (
             "the plan has one scenario (EVPI and VSS are 0)" if len(result.scenarios) == 1
             else "the plan is not proven optimal, so its extra solves would not be either"))
     else:
-        row = _titled(ws, "Value of information and of the stochastic solution",
+        row = titled(ws, "Value of information and of the stochastic solution",
                       _measures(information.measures), row)
         solves = pd.DataFrame(
             [(name, s.status.label, s.objective, round(s.seconds, 3))
              for name, s in information.solves],
             columns=["Extra solve", "Status", "Objective", "Seconds"])
-        _titled(ws, "Extra solves", solves, row)
-    _stacked(ws, (32, 20, 90))
+        titled(ws, "Extra solves", solves, row)
+    stacked(ws, (32, 20, 90))
 
 
-def _summary(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run: RunInfo) -> None:
+def _summary(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run: RunInfo,
+             analyses: Analyses) -> None:
     set_value(ws["A1"], "battery-planner result")
     ws["A1"].font = TITLE_FONT
     warnings = run.warnings()
@@ -183,6 +147,8 @@ def _summary(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run:
         (f"Objective value (discounted, {run.currency})", solved.objective, MONEY),
         (f"Expected total cost (discounted, {run.currency})",
          expected_cost(result) if result else solved.objective, MONEY),
+        *([("Where the chain binds", analyses.bottlenecks.headline[0], None)]
+          if analyses.bottlenecks is not None else []),
         ("Best bound", solved.bound, MONEY),
         ("Gap", solved.gap, "0.00%"),
         ("Solve time (s)", round(solved.seconds, 3), None),
@@ -207,14 +173,14 @@ def _summary(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run:
     costs.loc[len(costs)] = ["Total", costs["Cost"].sum(), costs["Discounted cost"].sum()]
     costs.columns = ["Cost category", f"Cost ({run.currency})",
                      f"Discounted cost ({run.currency})"]
-    row = write_table(ws, list(costs.columns), _cells(costs), row + 2,
+    row = write_table(ws, list(costs.columns), cells(costs), row + 2,
                       {c: MONEY for c in costs.columns})
     row = write_frame(ws, demand_by_material(result), row + 2)
     if run.unserved is not None and len(run.unserved):
-        row = _titled(ws, "Demand unmet outside stress scenarios", run.unserved, row + 2)
-    _titled(ws, "Plan check: the largest violation of each constraint family",
+        row = titled(ws, "Demand unmet outside stress scenarios", run.unserved, row + 2)
+    titled(ws, "Plan check: the largest violation of each constraint family",
             _violations(run.plan), row + 2)
-    _stacked(ws, (40, 70, 22, 16, 16, 14))
+    stacked(ws, (40, 70, 22, 16, 16, 14))
 
 
 def _infeasibility(ws: Worksheet, explanation: Explanation) -> None:
@@ -225,26 +191,37 @@ def _infeasibility(ws: Worksheet, explanation: Explanation) -> None:
          for m in explanation.members],
         columns=["Sheet", "Row", "Cell", "What it says", "Scenario", "Period"])
     write_frame(ws, table, 3)
-    _stacked(ws, (18, 8, 14, 80, 24, 10))
+    stacked(ws, (18, 8, 14, 80, 24, 10))
 
 
 def build_report(solved: SolveResult, result: PlanResult | None, run: RunInfo,
                  information: ValueOfInformation | None = None,
-                 explanation: Explanation | None = None) -> Workbook:
+                 explanation: Explanation | None = None,
+                 analyses: Analyses = Analyses()) -> Workbook:
     wb = Workbook()
     wb.active.title = "Summary"
-    _summary(wb.active, solved, result, run)
+    _summary(wb.active, solved, result, run, analyses)
     if explanation is not None:
         _infeasibility(wb.create_sheet("Infeasibility"), explanation)
     if result is not None:
         for name, attribute in SHEETS:
             write_frame(wb.create_sheet(name), getattr(result, attribute))
-        _scenarios(wb.create_sheet("Scenarios", 2), result)
+        _scenarios(wb.create_sheet("Scenarios", 2), result, analyses.against_base)
         _risk(wb.create_sheet("Risk", 3), result, information)
+        at = 1
+        if analyses.bottlenecks is not None:
+            bottleneck_sheets(wb, analyses.bottlenecks, at)
+            at += 1
+        if analyses.exposure is not None:
+            exposure_sheets(wb, analyses.exposure, at)
+            at += 1
+        if analyses.option_values is not None:
+            option_sheet(wb, analyses.option_values, 4 + at)
     return wb
 
 
 def write_report(path: Path, solved: SolveResult, result: PlanResult | None,
                  run: RunInfo, information: ValueOfInformation | None = None,
-                 explanation: Explanation | None = None) -> None:
-    atomic_save(build_report(solved, result, run, information, explanation), path)
+                 explanation: Explanation | None = None,
+                 analyses: Analyses = Analyses()) -> None:
+    atomic_save(build_report(solved, result, run, information, explanation, analyses), path)

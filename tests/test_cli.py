@@ -13,8 +13,9 @@ from click.testing import CliRunner
 from conftest import write_plan
 from planner.cli import main
 
-RESULT_SHEETS = ["Summary", "Decisions", "Scenarios", "Risk", "Sourcing", "Processing",
-                 "Production mix", "Flows", "Spot purchases", "Stocks", "Unmet demand", "Costs"]
+RESULT_SHEETS = ["Summary", "Bottlenecks", "Decisions", "Scenarios", "Risk", "Sourcing",
+                 "Processing", "Production mix", "Flows", "Spot purchases", "Stocks",
+                 "Unmet demand", "Costs", "Bottlenecks by period"]
 
 
 def plan(*args: str | Path):

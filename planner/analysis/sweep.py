@@ -1,0 +1,240 @@
+"""The plan re-solved across a range of one parameter, and where it changes.
+
+A :class:`Parameter` changes the plan's data: a material's spot prices (a multiplier), a
+mine's supply (a share of its capacity, offtakes included), a material's demand (a
+multiplier) or an option's fixed cost (the cost itself). At each point of the range the
+whole plan is re-solved, commitments included (they may change: that is the question),
+in parallel (:mod:`planner.runner`). Between two points where the plan changes, the value
+at which it changes is found by bisection to the stated tolerance: where each cell
+family's output starts to rise (or fall), where it reaches half of the demand that can
+take it, and where an option is taken or left.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from models.data import PlanData
+from models.scaling import Scaling
+from planner.engine import PlanSolver, Variant, VariantOutcome, solve_variant, start_plan_solver
+from planner.results import extract
+from planner.runner import run_all
+from planner.solve import Status
+
+KINDS = {"spot price": "multiplier of every spot price of the material",
+         "availability": "share of the site's supply capacity (Supply rows and offtakes)",
+         "demand": "multiplier of every demand for the material",
+         "fixed cost": "the option's fixed cost, in the workbook's currency"}
+RISES = 1e-3
+"""A family's output has changed where it moved by this share of the demand that can take
+it (and by at least 1e-9 of it in absolute terms)."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    kind: str
+    """One of :data:`KINDS`."""
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.name}"
+
+    def problem(self, data: PlanData) -> str | None:
+        """Why the parameter names nothing in ``data``, or None."""
+        names = {"spot price": {r.material for r in data.spot_offers},
+                 "availability": {r.site for r in data.supplies}
+                 | {o.target for o in data.options if o.kind == "offtake"},
+                 "demand": {r.material for r in data.demands},
+                 "fixed cost": {o.id for o in data.options}}[self.kind]
+        if self.name in names:
+            return None
+        known = ", ".join(sorted(names)) or "none"
+        return f"{self.kind}: '{self.name}' names nothing the workbook has (known: {known})"
+
+    def reference(self, data: PlanData) -> tuple[str, float] | None:
+        """For a spot price: what a multiplier of 1 means, (label, price), the mean price of
+        the material's offers in the first period."""
+        if self.kind != "spot price":
+            return None
+        first = data.periods[0].id
+        prices = [r.price for r in data.spot_offers if r.material == self.name
+                  and r.period == first] or [r.price for r in data.spot_offers
+                                              if r.material == self.name]
+        return f"{self.name} spot price at breakeven ({first} mean)", sum(prices) / len(prices)
+
+    def apply(self, data: PlanData, value: float) -> PlanData:
+        """``data`` with the parameter at ``value``."""
+        n = self.name
+        if self.kind == "spot price":
+            return replace(data, spot_offers=tuple(
+                replace(r, price=r.price * value) if r.material == n else r
+                for r in data.spot_offers))
+        if self.kind == "availability":
+            return replace(
+                data, supplies=tuple(replace(r, capacity=r.capacity * value) if r.site == n
+                                     else r for r in data.supplies),
+                options=tuple(replace(o, capacity=o.capacity * value)
+                              if o.kind == "offtake" and o.target == n else o
+                              for o in data.options))
+        if self.kind == "demand":
+            return replace(data, demands=tuple(
+                replace(r, quantity=r.quantity * value) if r.material == n else r
+                for r in data.demands))
+        return replace(data, options=tuple(replace(o, fixed_cost=value) if o.id == n else o
+                                           for o in data.options))
+
+
+def sweep_readout(model: pyo.ConcreteModel, data: PlanData, scaling: Scaling
+                  ) -> dict[str, float]:
+    """What each point reports: expected cost, each cell family's expected output over
+    the horizon and the demand that can take it, spend by country, the options' shares."""
+    result = extract(model, data, scaling)
+    p = {s.id: s.probability for s in data.scenarios}
+    out = {"expected cost": float((result.scenarios["Probability"]
+                                   * result.scenarios["Total cost"]).sum())}
+    mix = result.production_mix
+    for family, part in mix.groupby("Family"):
+        out[f"family:{family}"] = float((part["Output"] * part["Scenario"].map(p)).sum())
+    for family, demand in family_demand(data).items():
+        out[f"family demand:{family}"] = demand
+    sourcing = result.sourcing
+    for country, part in sourcing.groupby("Country"):
+        out[f"country:{country}"] = float((part["Cost"] * part["Scenario"].map(p)).sum())
+    for _, r in result.decisions.iterrows():
+        out[f"option:{r['Option']}"] = float(r["Taken"])
+    return out
+
+
+def family_demand(data: PlanData) -> dict[str, float]:
+    """Per cell family: the cells the demand could take over the horizon, if every unit of
+    a product some process makes from a cell of that family were made that way."""
+    family = {m.id: m.family for m in data.materials if m.family}
+    per_unit: dict[tuple[str, str], float] = {}
+    for k in data.processes:
+        for material, quantity in k.recipe:
+            if material in family:
+                key = (family[material], k.output)
+                per_unit[key] = max(per_unit.get(key, 0.0), quantity)
+    out: dict[str, float] = {}
+    for d in data.demands:
+        for (f, product), quantity in per_unit.items():
+            if product == d.material:
+                out[f] = out.get(f, 0.0) + d.quantity * quantity
+    return out
+
+
+@dataclass(frozen=True)
+class Sweep:
+    parameter: Parameter
+    points: pd.DataFrame
+    breakevens: pd.DataFrame
+    tolerance: float
+    solves: int
+
+
+def sweep(data: PlanData, solver: PlanSolver, parameter: Parameter, values: list[float],
+          tolerance: float, on_done: Callable[[int, int], None] | None = None,
+          on_step: Callable[[str], None] | None = None) -> Sweep:
+    """The plan at every value, then the breakevens between the values (see the module)."""
+    solver = replace(solver, readout=sweep_readout)
+    outcomes = run_all(solve_variant, [Variant(parameter.apply(data, x)) for x in values],
+                       start=start_plan_solver, start_args=(solver,), on_done=on_done)
+    points = dict(zip(values, outcomes))
+    solves = len(values)
+
+    def at(x: float) -> VariantOutcome:
+        nonlocal solves
+        if x not in points:
+            solves += 1
+            points[x] = solve_variant(solver, Variant(parameter.apply(data, x)))
+        return points[x]
+
+    events = _events(outcomes)
+    found = []
+    for name, test in events:
+        if on_step:
+            on_step(name)
+        found.append(_bisect(name, test, values, at, tolerance))
+    table = pd.DataFrame([_row(x, points[x]) for x in sorted(points)])
+    breakevens = pd.DataFrame(found, columns=["Event", "Between", "And", "Breakeven", "Within"])
+    reference = parameter.reference(data)
+    if reference is not None:
+        breakevens[reference[0]] = breakevens["Breakeven"] * reference[1]
+    return Sweep(parameter, table, breakevens, tolerance, solves)
+
+
+Test = Callable[[VariantOutcome], bool]
+
+
+def _events(outcomes: list[VariantOutcome]) -> list[tuple[str, Test]]:
+    """What changes along the sweep: each family's output leaving its first value, each
+    family reaching half of the demand that can take it, each option's share."""
+    solved = [o for o in outcomes if o.status is Status.OPTIMAL]
+    if len(solved) < 2:
+        return []
+    first, keys = solved[0].readouts, set().union(*(o.readouts for o in solved))
+    events: list[tuple[str, Test]] = []
+    for key in sorted(k for k in keys if k.startswith("family:")):
+        family = key.split(":", 1)[1]
+        demand = first.get(f"family demand:{family}", 0.0)
+        step = max(RISES * demand, 1e-9 * max(demand, 1.0))
+        start = first.get(key, 0.0)
+        if any(abs(o.readouts.get(key, 0.0) - start) > step for o in solved):
+            rises = max(o.readouts.get(key, 0.0) for o in solved) > start
+            events.append((f"{family} output starts to {'rise' if rises else 'fall'}",
+                           lambda o, k=key, s=start, d=step: abs(o.readouts.get(k, 0.0) - s) > d))
+        half = 0.5 * demand
+        below = [o.readouts.get(key, 0.0) >= half for o in solved]
+        if demand > 0 and any(below) and not all(below):
+            events.append((f"{family} output reaches half of the demand that can take it",
+                           lambda o, k=key, h=half, b=below[0]:
+                           (o.readouts.get(k, 0.0) >= h) != b))
+    for key in sorted(k for k in keys if k.startswith("option:")):
+        start = first.get(key, 0.0)
+        if any(abs(o.readouts.get(key, 0.0) - start) > 1e-6 for o in solved):
+            events.append((f"{key.split(':', 1)[1]} {'left' if start > 0.5 else 'taken'}",
+                           lambda o, k=key, s=start: abs(o.readouts.get(k, 0.0) - s) > 1e-6))
+    return events
+
+
+def _bisect(name: str, changed: Test, values: list[float],
+            at: Callable[[float], VariantOutcome], tolerance: float) -> dict:
+    """The first grid interval where ``changed`` turns true, narrowed by bisection."""
+    low = values[0]
+    for high in values[1:]:
+        if at(high).status is Status.OPTIMAL and changed(at(high)):
+            break
+        low = high
+    else:
+        return {"Event": name, "Between": None, "And": None, "Breakeven": None,
+                "Within": None}
+    between = (low, high)
+    while high - low > tolerance:
+        middle = (low + high) / 2
+        if at(middle).status is Status.OPTIMAL and changed(at(middle)):
+            high = middle
+        else:
+            low = middle
+    return {"Event": name, "Between": between[0], "And": between[1],
+            "Breakeven": (low + high) / 2, "Within": (high - low) / 2}
+
+
+def _row(x: float, outcome: VariantOutcome) -> dict:
+    row = {"Value": x, "Status": outcome.status.label, "Objective": outcome.objective}
+    r = outcome.readouts
+    row["Expected cost"] = r.get("expected cost")
+    families = sorted(k.split(":", 1)[1] for k in r if k.startswith("family:"))
+    total = sum(r[f"family:{f}"] for f in families)
+    for f in families:
+        row[f"{f} output"] = r[f"family:{f}"]
+        row[f"{f} share"] = r[f"family:{f}"] / total if total > 0 else math.nan
+    for k in sorted(k for k in r if k.startswith("country:")):
+        row[f"Spend in {k.split(':', 1)[1]}"] = r[k]
+    for k in sorted(k for k in r if k.startswith("option:")):
+        row[f"{k.split(':', 1)[1]} taken"] = r[k]
+    return row

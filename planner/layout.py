@@ -1,0 +1,88 @@
+"""How result tables are laid out on a sheet: number formats by column, tables one under
+another with a title, sentences."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from planner.xlsx import TITLE_FONT, set_value, write_table
+
+QUANTITY, MONEY, SHARE = "#,##0.00", "#,##0", "0.0%"
+FORMATS = {
+    "Quantity": QUANTITY, "Capacity": QUANTITY, "Activity": QUANTITY, "Output": QUANTITY,
+    "Demand": QUANTITY, "Served": QUANTITY, "Unmet": QUANTITY, "Maximum": QUANTITY,
+    "Cost": MONEY, "Discounted cost": MONEY, "Transport cost": MONEY, "Tariff cost": MONEY,
+    "Penalty cost": MONEY, "Unit cost": QUANTITY, "Variable cost": QUANTITY, "Price": QUANTITY,
+    "Penalty": QUANTITY, "Utilisation": SHARE, "Country share": SHARE, "Share": SHARE,
+    "Family share": SHARE, "Served share": SHARE, "Discount factor": "0.0000",
+    "Taken": SHARE, "Capacity added": QUANTITY, "Fixed cost": MONEY, "Probability": SHARE,
+    "Total cost": MONEY, "Commitments": MONEY, "Recourse cost": MONEY, "Spot spend": MONEY,
+    "Unmet demand cost": MONEY, "Largest unmet share": SHARE, "Unmet share": SHARE,
+    "Change": QUANTITY, "Value": MONEY, "Level": QUANTITY, "Holding cost": QUANTITY,
+    "Largest violation": "0.0E+00", "Relative to the row": "0.0E+00",
+    "Cost to serve one more unit": MONEY,
+}
+
+
+
+def number_formats(columns) -> dict[str, str]:
+    """The number format of each column: from :data:`FORMATS`, else by what its name says
+    (money: value, cost, saving, estimate, objective; shares: share, probability,
+    utilisation, index)."""
+    out = {}
+    for name in columns:
+        low = str(name).lower()
+        if name in FORMATS:
+            out[name] = FORMATS[name]
+        elif any(w in low for w in ("share", "probability", "utilisation", "against estimate",
+                                    "index")):
+            out[name] = SHARE
+        elif any(w in low for w in ("value", "cost", "saving", "estimate", "objective",
+                                    "price")):
+            out[name] = MONEY
+        elif any(w in low for w in ("use", "available", "capacity", "unmet", "output")):
+            out[name] = QUANTITY
+    return out
+
+
+def cells(frame: pd.DataFrame) -> list[list[object]]:
+    """Rows of ``frame`` as plain Python values, with missing numbers as empty cells."""
+    return [[None if isinstance(x, float) and math.isnan(x) else
+             (x.item() if hasattr(x, "item") else x) for x in row]
+            for row in frame.itertuples(index=False)]
+
+
+def write_frame(ws: Worksheet, frame: pd.DataFrame, start_row: int = 1) -> int:
+    return write_table(ws, list(frame.columns), cells(frame), start_row,
+                       number_formats(frame.columns))
+
+
+def stacked(ws: Worksheet, widths: tuple[int, ...] = ()) -> None:
+    """A sheet of several tables one under another: no frozen header (each table froze its
+    own), and the first columns ``widths`` wide."""
+    ws.freeze_panes = None
+    for j, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+
+
+def titled(ws: Worksheet, title: str, frame: pd.DataFrame, row: int) -> int:
+    """A bold title line, then ``frame`` beneath it; returns the row after the table."""
+    set_value(ws.cell(row=row, column=1), title)
+    ws.cell(row=row, column=1).font = TITLE_FONT
+    return write_frame(ws, frame, row + 1) + 1
+
+
+def sentences(ws: Worksheet, lines: list[str], row: int, title: str | None = None) -> int:
+    """``lines`` one per row from ``row`` (under a bold title); returns the row after."""
+    if title:
+        set_value(ws.cell(row=row, column=1), title)
+        ws.cell(row=row, column=1).font = TITLE_FONT
+        row += 1
+    for line in lines:
+        set_value(ws.cell(row=row, column=1), line)
+        row += 1
+    return row + 1
