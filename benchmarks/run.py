@@ -25,7 +25,7 @@ from synthetic import synthetic, with_scenarios  # noqa: E402
 from models.scaling import Scaling  # noqa: E402
 from planner.analysis.risk import value_of_information  # noqa: E402
 from planner.convert import to_plan_data  # noqa: E402
-from planner.engine import build, solve_built, solve_plan  # noqa: E402
+from planner.engine import PlanSolver, build, solve_built  # noqa: E402
 from planner.inputs import INPUTS  # noqa: E402
 from planner.pipeline import check_workbook  # noqa: E402
 from planner.report import RunInfo, write_report  # noqa: E402
@@ -56,9 +56,8 @@ def example_phases() -> dict[str, float]:
         lambda: solve_built(model, data, scaling, time_limit=600, mip_gap=1e-4))
     times["extract"], result = timed(lambda: extract(model, data, scaling))
     times["value of info"], information = timed(lambda: value_of_information(
-        data, plan.result.objective,
-        lambda d, fixed: solve_plan(d, scaling, time_limit=600, mip_gap=1e-4, fixed=fixed),
-        lambda _: nullcontext()))
+        data, plan.result.objective, PlanSolver(data, scaling, 600, 1e-4),
+        lambda _: nullcontext(lambda done, total: None)))
     with tempfile.TemporaryDirectory() as tmp:
         times["write"], _ = timed(lambda: write_report(
             Path(tmp) / "r.xlsx", plan.result, result, RunInfo(path, "USD", plan), information))

@@ -319,8 +319,11 @@ def sweep(term: Terminal, path: Path, start: float, stop: float, steps: int,
         term.fail(str(exc), EXIT_FILE)
     except KeyboardInterrupt:
         term.fail("interrupted; nothing was written", EXIT_INTERRUPTED)
+    reference = found.reference
     for _, b in found.breakevens.iterrows():
         at = "not within the range" if pd.isna(b["Breakeven"]) else \
             f"at {b['Breakeven']:.4g} (within {b['Within']:.2g})"
+        if reference and pd.notna(b["Breakeven"]):
+            at += f"; {reference} {b[reference]:,.0f} {currency}"
         term.print(escape(f"{b['Event']}: {at}"))
     term.print(f"Sensitivity written to {output}")

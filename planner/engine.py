@@ -83,8 +83,8 @@ class Solved:
     fixed_note: str
     """For a MIP: what the LP with the commitments fixed gave; otherwise empty."""
     lp: HeldLP | None = None
-    """The plan's LP with its commitments fixed, as HiGHS holds it after an optimal solve:
-    its prices and warm re-solves serve every analysis (:mod:`planner.lp`)."""
+    """The plan's LP with its commitments fixed, as HiGHS holds it when that LP solved to
+    optimality: its prices and warm re-solves serve every analysis (:mod:`planner.lp`)."""
 
 
 def build(data: PlanData, scaling: Scaling) -> pyo.ConcreteModel:
@@ -174,10 +174,10 @@ def solve_built(model: pyo.ConcreteModel, data: PlanData, scaling: Scaling, *,
                          message=f"the plan {check.headline()}: it is not reliable; see the "
                          "Summary's check, and consider giving the workbook's numbers in "
                          "units closer to each other (kt, USD million)")
-    if lp is not None and result.status is Status.OPTIMAL:
+    if lp is not None and lp.optimal:
         lp.fix([v for v in model.v_option.values() if not v.fixed])
     return Solved(result, model, units, check, ranges, note,
-                  lp if result.status is Status.OPTIMAL and lp.optimal else None)
+                  lp if lp is not None and lp.optimal else None)
 
 
 @dataclass(frozen=True)
@@ -195,6 +195,7 @@ class VariantOutcome:
     status: Status
     objective: float | None
     readouts: dict[str, float]
+    seconds: float
 
 
 Readout = Callable[[pyo.ConcreteModel, PlanData, Scaling], dict[str, float]]
@@ -224,4 +225,5 @@ def solve_variant(solver: PlanSolver, variant: Variant) -> VariantOutcome:
     readouts = {}
     if solved.result.status.has_plan and solver.readout is not None:
         readouts = solver.readout(solved.model, data, solver.scaling)
-    return VariantOutcome(solved.result.status, solved.result.objective, readouts)
+    return VariantOutcome(solved.result.status, solved.result.objective, readouts,
+                          solved.result.seconds)

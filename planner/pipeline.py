@@ -21,9 +21,9 @@ from planner.analysis.exposure import exposure, planned_solves
 from planner.analysis.options import option_values
 from planner.analysis.risk import ValueOfInformation, value_of_information
 from planner.analysis.scenarios import against_base
-from planner.analysis.sweep import Parameter, Sweep, sweep
+from planner.analysis.sweep import Parameter, Sweep, bisections, sweep
 from planner.convert import Origins, origins, to_plan_data
-from planner.engine import PlanSolver, Solved, build, solve_built, solve_plan
+from planner.engine import PlanSolver, Solved, build, solve_built
 from planner.infeasibility import Explanation, explain
 from planner.results import PlanResult, extract
 from planner.solve import SolveResult, Status
@@ -107,20 +107,18 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
     unserved = None
     if (result.demand["Unmet"] > 0).any():
         with phase("Finding why demand goes unmet"):
-            unserved = unserved_demand(plan, data, result, limit)
+            unserved = unserved_demand(plan, data, result)
     information = None
     if len(data.scenarios) > 1 and solved.status is Status.OPTIMAL:
-        information = value_of_information(
-            data, solved.objective,
-            lambda plan_data, fixed: solve_plan(plan_data, scaling, time_limit=limit,
-                                                mip_gap=gap, fixed=fixed), phase)
+        information = value_of_information(data, solved.objective,
+                                           PlanSolver(data, scaling, limit, gap), phase)
     return Run(v, data, solved, result, information, plan=plan, unserved=unserved,
                origins=rows, analyses=Analyses(**found))
 
 
 def expose(run: Run, phase: Phase = _quiet) -> Run:
     """``run`` with the risk exposure of its plan (an optimal plan; else unchanged)."""
-    if run.plan is None or run.plan.lp is None or run.result is None:
+    if run.solved is None or run.solved.status is not Status.OPTIMAL or run.plan.lp is None:
         return run
     currency = str(run.validation.settings["Currency"])
     with phase(f"Exposure: every node out for its time to recover (up to "
@@ -148,7 +146,7 @@ def sweep_workbook(path: Path, parameter: Parameter, values: list[float], tolera
     solver = PlanSolver(data, Scaling.choose(data),
                         float(v.settings["Time limit"]) if time_limit is None else time_limit,
                         float(v.settings["MIP gap"]) if mip_gap is None else mip_gap)
-    with phase(f"Sweeping the {parameter} over {len(values)} values") as progress:
-        steps: list[str] = []
-        found = sweep(data, solver, parameter, values, tolerance, progress, steps.append)
+    with phase(f"Sweeping the {parameter}: {len(values)} solves, then up to "
+               f"{bisections(values, tolerance)} for each breakeven") as progress:
+        found = sweep(data, solver, parameter, values, tolerance, progress)
     return v, found

@@ -208,15 +208,12 @@ def build_report(solved: SolveResult, result: PlanResult | None, run: RunInfo,
             write_frame(wb.create_sheet(name), getattr(result, attribute))
         _scenarios(wb.create_sheet("Scenarios", 2), result, analyses.against_base)
         _risk(wb.create_sheet("Risk", 3), result, information)
-        at = 1
         if analyses.bottlenecks is not None:
-            bottleneck_sheets(wb, analyses.bottlenecks, at)
-            at += 1
+            bottleneck_sheets(wb, analyses.bottlenecks, 1)
         if analyses.exposure is not None:
-            exposure_sheets(wb, analyses.exposure, at)
-            at += 1
+            exposure_sheets(wb, analyses.exposure, 2 if analyses.bottlenecks else 1)
         if analyses.option_values is not None:
-            option_sheet(wb, analyses.option_values, 4 + at)
+            option_sheet(wb, analyses.option_values, wb.sheetnames.index("Decisions") + 1)
     return wb
 
 

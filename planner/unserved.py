@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
+from pyomo.repn import generate_standard_repn
 
 from models.data import PlanData
-from planner.engine import Solved, fix_options
+from planner.engine import Solved
+from planner.lp import Change
 from planner.results import PlanResult
-from planner.solve import Status, solve
 
 COLUMNS = ["Scenario", "Site", "Material", "Unit", "Demand", "Unmet", "Penalty",
            "Cost to serve one more unit", "Why"]
@@ -33,36 +34,30 @@ PROBES = 10
 STEP = 0.01
 
 
-def _serving_cost(plan: Solved, key: tuple, penalty: float, discount: float,
-                  time_limit: float) -> float | None:
+def _serving_cost(plan: Solved, key: tuple, penalty: float, discount: float) -> float | None:
     """:math:`c` at the demand node ``key`` (scenario, period, site, material); infinite
-    when no more can be delivered, None when the probe does not solve."""
-    model = plan.model
-    kept = [(v, v.value, v.fixed, v.domain) for v in model.component_data_objects(pyo.Var)]
-    unmet, before = model.v_unmet[key], pyo.value(model.total_cost[key[0]])
-    step = min(unmet.value, STEP * unmet.ub)
-    upper = unmet.ub
-    fix_options(model, {o: v.value for o, v in model.v_option.items() if not v.fixed})
-    unmet.setub(unmet.value - step)
-    try:
-        probe = solve(model, time_limit, 0.0)
-        after = pyo.value(model.total_cost[key[0]]) if probe.status is Status.OPTIMAL else None
-    finally:
-        unmet.setub(upper)
-        for v, value, fixed, domain in kept:
-            v.domain = domain
-            v.set_value(value, skip_validation=True)
-            v.fixed = fixed
-    if probe.status is Status.INFEASIBLE:
-        return math.inf
-    if after is None or step <= 0:
+    when no more can be delivered, None when the probe does not solve. The probe is a warm
+    re-solve of the plan's LP (:mod:`planner.lp`), reading the scenario's total cost."""
+    model, lp = plan.model, plan.lp
+    unmet = model.v_unmet[key]
+    j = lp.column(unmet)
+    value = float(lp.col_value[j])
+    step = min(value, STEP * float(lp.col_upper[j]))
+    repn = generate_standard_repn(model.total_cost[key[0]].expr, compute_values=True)
+    total = (np.array([lp.column(v) for v in repn.linear_vars]),
+             np.array([float(c) for c in repn.linear_coefs]))
+    before = float(lp.col_value[total[0]] @ total[1])
+    probe = lp.resolve(Change(((j, float(lp.col_lower[j]), value - step),)),
+                       {"total": total})
+    if not probe.optimal:
+        return math.inf if probe.status == "Infeasible" else None
+    if step <= 0:
         return None
-    return penalty + (after - before) * plan.units.scaling.money / (
+    return penalty + (probe.readouts["total"] - before) * plan.units.scaling.money / (
         discount * step * plan.units.of(unmet))
 
 
-def unserved_demand(plan: Solved, data: PlanData, result: PlanResult,
-                    time_limit: float) -> pd.DataFrame:
+def unserved_demand(plan: Solved, data: PlanData, result: PlanResult) -> pd.DataFrame:
     """Per normal scenario, site and material with unmet demand: how much, the penalty, the
     cost to serve one more unit in its period with the most unmet, and why it is unmet."""
     normal = {s.id for s in data.scenarios if s.kind != "stress"}
@@ -75,9 +70,11 @@ def unserved_demand(plan: Solved, data: PlanData, result: PlanResult,
         worst = group.loc[group["Unmet"].idxmax()]
         penalty = float(worst["Penalty"])
         cost = _serving_cost(plan, (s, worst["Period"], n, mat), penalty,
-                             discount[worst["Period"]], time_limit) if k < PROBES else None
+                             discount[worst["Period"]]) if k < PROBES and plan.lp else None
         if cost is None:
             why = ("not probed: only the largest shortfalls are" if k >= PROBES else
+                   "not probed: the linear program with the commitments fixed did not solve"
+                   if plan.lp is None else
                    "the probe did not solve, so why it is unmet is not known")
         elif math.isinf(cost):
             why = ("the chain cannot deliver more (a capacity or a limit binds): add capacity "

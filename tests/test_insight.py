@@ -20,6 +20,8 @@ unmet in the period it starts.
 
 from __future__ import annotations
 
+import re
+
 import pyomo.environ as pyo
 import pytest
 
@@ -249,3 +251,73 @@ def test_forced_commitments_agree_with_solve_plan(tmp_path):
                      fixed={"C offtake": 0.0})
     assert out.result.objective == pytest.approx(4440)
     assert pyo.value(out.model.v_option["C offtake"]) == 0
+
+
+@pytest.mark.parametrize("value, says", [
+    (1.5, "Time to recover 1.5 is not a whole number"),
+    (-1, "Time to recover -1 is negative")])
+def test_time_to_recover_is_a_whole_number_of_periods(tmp_path, value, says):
+    rows = chain()
+    rows["Sites"][0]["Time to recover"] = value
+    v = check_workbook(write_plan(tmp_path / "ttr.xlsx", rows))
+    assert [str(p) for p in v.problems if p.cell == "E3" and says in str(p)], \
+        [str(p) for p in v.problems]
+
+
+def test_an_equivalent_unit_needs_its_factor(tmp_path):
+    rows = chain()
+    rows["Materials"][0]["Equivalent unit"] = "t LCE"
+    v = check_workbook(write_plan(tmp_path / "eq.xlsx", rows))
+    assert any(p.sheet == "Materials" and "no equivalent per unit" in str(p)
+               for p in v.problems), [str(p) for p in v.problems]
+
+
+def test_time_to_recover_of_a_row_counts(tmp_path):
+    """Mine A with a time to recover of 2: out for both periods, 22,760 more."""
+    rows = chain()
+    rows["Sites"][0]["Time to recover"] = 2
+    found = expose(solve_workbook(write_plan(tmp_path / "ttr.xlsx", rows))).analyses.exposure
+    a = found.ranked.set_index("Node").loc["A"]
+    assert a["Time to recover"] == 2 and a["Extra cost"] == pytest.approx(2 * 11380)
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--spot-price", "Ore", "--from", "2", "--to", "1"], "reversed"),
+    (["--spot-price", "Ore", "--from", "1", "--to", "1"], "empty"),
+    (["--from", "1", "--to", "2"], "exactly one of"),
+    (["--demand", "Chem", "--spot-price", "Ore", "--from", "1", "--to", "2"], "exactly one of"),
+    (["--availability", "A", "--from", "0", "--to", "2"], "[0, 1]"),
+    (["--demand", "Gold", "--from", "1", "--to", "2"], "'Gold' names nothing"),
+])
+def test_sweep_refuses_what_it_cannot_run(tmp_path, args, says):
+    from click.testing import CliRunner
+    from planner.cli import main
+    source = write_plan(tmp_path / "chain.xlsx", chain())
+    result = CliRunner().invoke(main, ["sweep", str(source), *args, "-o",
+                                       str(tmp_path / "out.xlsx")])
+    assert result.exit_code == 2, result.output
+    assert says in result.output
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_exposure_and_sweep_commands_write_their_workbooks(tmp_path):
+    import openpyxl
+    from click.testing import CliRunner
+    from planner.cli import main
+    source = write_plan(tmp_path / "hedge.xlsx", hedge())
+    out = tmp_path / "exposure.xlsx"
+    result = CliRunner().invoke(main, ["exposure", str(source), "-q", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "A single market failure costs up to" in result.output
+    assert {"Exposure", "Exposure by start", "Bottlenecks"} <= set(
+        openpyxl.load_workbook(out).sheetnames)
+    out = tmp_path / "sweep.xlsx"
+    result = CliRunner().invoke(main, ["sweep", str(source), "--spot-price", "Li2CO3",
+                                       "--from", "1", "--to", "7", "--steps", "4",
+                                       "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    found = re.search(r"sodium-ion output starts to rise: at ([\d.]+) \(within ([\d.]+)\)",
+                      result.output)
+    assert found and abs(float(found[1]) - 4.0) <= float(found[2]) + 1e-3, result.output
+    ws = openpyxl.load_workbook(out)["Sensitivity"]
+    assert len(ws._charts) == 2  # cost and shares; no mine, so no spend by country

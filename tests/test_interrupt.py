@@ -141,7 +141,8 @@ def test_ctrl_c_keeps_the_best_plan_so_far(tmp_path, monkeypatch, slow_mip, guar
     assert facts["Expected total cost (discounted, USD)"] > 0
     assert 0 < facts["Gap"] < 1
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == RESULT_SHEETS
+    # an interrupted plan is not optimal: no analyses (Bottlenecks) are made of it
+    assert wb.sheetnames == [s for s in RESULT_SHEETS if not s.startswith("Bottlenecks")]
     assert wb["Flows"].max_row > 1
 
 

@@ -23,7 +23,7 @@ from models.data import Availability, Lane, Option, PlanData, Risk, Scenario, Si
 from models.scaling import Scaling
 from planner.analysis.risk import cvar, value_of_information
 from planner.results import extract
-from planner.engine import solve_plan
+from planner.engine import PlanSolver, solve_plan
 from planner.solve import Status
 from test_properties import PROPERTY, TOLERANCE, networks
 
@@ -65,9 +65,8 @@ def at_most(a: float, b: float) -> bool:
 def test_wait_and_see_below_stochastic_below_mean_value(data):
     rp, _ = optimum(data)
     scaling = Scaling.choose(data)
-    info = value_of_information(
-        data, rp, lambda plan, fixed: solve_plan(plan, scaling, time_limit=60, mip_gap=1e-9,
-                                                 fixed=fixed), lambda _: nullcontext())
+    info = value_of_information(data, rp, PlanSolver(data, scaling, 60, 1e-9),
+                                lambda _: nullcontext(lambda done, total: None))
     got = {x.name: x.value for x in info.measures}
     assert at_most(got["Wait and see (WS)"], rp) and at_most(rp, got["Mean-value plan (EEV)"])
     assert at_most(0.0, got["EVPI"]) and at_most(0.0, got["VSS"])

@@ -22,17 +22,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import pyomo.environ as pyo
 
 from models.data import PlanData, Risk
-from planner.engine import Solved
-from planner.solve import SolveResult, Status
-
-Solver = Callable[[PlanData, dict[str, float] | None], Solved]
-"""Solves a plan (workbook units) with some options fixed at the given shares."""
+from models.scaling import Scaling
+from planner.engine import PlanSolver, Variant, VariantOutcome, solve_variant, \
+    start_plan_solver
+from planner.runner import run_all
+from planner.solve import Status
 
 
 def cvar(costs: list[float], probabilities: list[float], level: float) -> float:
@@ -94,61 +94,59 @@ def risk_measures(risk: Risk, scenarios: pd.DataFrame) -> list[Measure]:
 ACCURACY = " (each solve is exact to the MIP gap, so a difference within it is noise)"
 
 
-def _ev_state(solves: list[tuple[str, SolveResult]]) -> str:
+def _ev_state(solves: list[tuple[str, VariantOutcome]]) -> str:
     """Why EEV has no value: the mean-value solve or the fixed solve did not end optimal."""
     return "; ".join(f"the {name} solve ended {s.status.label}" for name, s in solves
                      if not name.startswith("wait and see") and s.status is not Status.OPTIMAL)
 
 
-class _Interrupted(Exception):
-    """Ctrl-C stopped an extra solve: the rest are not worth starting."""
-
-
 @dataclass(frozen=True)
 class ValueOfInformation:
     measures: list[Measure]
-    solves: list[tuple[str, SolveResult]]
+    solves: list[tuple[str, VariantOutcome]]
     """Every extra solve, named, for the record."""
 
 
-def value_of_information(data: PlanData, rp: float, solve: Solver,
+def option_shares(model: pyo.ConcreteModel, data: PlanData, _: Scaling) -> dict[str, float]:
+    """The options' values in a solved model (a readout of :class:`PlanSolver`)."""
+    return {o.id: pyo.value(model.v_option[o.id]) for o in data.options}
+
+
+def value_of_information(data: PlanData, rp: float, solver: PlanSolver,
                          phase: Callable[[str], AbstractContextManager]) -> ValueOfInformation:
-    """WS, EEV, EVPI and VSS of a plan whose objective is ``rp``, by the extra solves."""
-    solves: list[tuple[str, SolveResult]] = []
-
-    def run(title: str, name: str, plan: PlanData,
-            fixed: dict[str, float] | None = None) -> Solved:
-        with phase(title):
-            solved = solve(plan, fixed)
-        solves.append((name, solved.result))
-        if solved.result.status in (Status.INTERRUPTED, Status.INTERRUPTED_NO_PLAN):
-            raise _Interrupted
-        return solved
-
+    """WS, EEV, EVPI and VSS of a plan whose objective is ``rp``, by the extra solves: the
+    wait-and-see and mean-value solves in parallel (:mod:`planner.runner`), then the
+    mean-value commitments in every scenario."""
+    solver = replace(solver, readout=option_shares)
+    names = [f"wait and see: {s.id}" for s in data.scenarios] + ["mean value"]
+    tasks = [Variant(data.only(s.id)) for s in data.scenarios] + [Variant(data.mean_value())]
     try:
-        ws_costs = []
-        for k, scenario in enumerate(data.scenarios, start=1):
-            solved = run(f"Wait-and-see solve {k} of {len(data.scenarios)} ({scenario.id})",
-                         f"wait and see: {scenario.id}", data.only(scenario.id)).result
-            ws_costs.append(solved.objective if solved.status is Status.OPTIMAL else None)
-        p = [s.probability for s in data.scenarios]
-        ws = risk_value(data.risk, ws_costs, p) if None not in ws_costs else None
-
-        ev = run("Mean-value solve", "mean value", data.mean_value())
-        eev = None
-        if ev.result.status.has_plan:
-            taken = {o.id: pyo.value(ev.model.v_option[o.id]) for o in data.options}
-            eev_solved = run("Mean-value plan in every scenario",
-                             "mean-value commitments in every scenario", data,
-                             {o.id: round(taken[o.id]) if o.binary else taken[o.id]
-                              for o in data.options}).result
-            eev = eev_solved.objective if eev_solved.status is Status.OPTIMAL \
-                else math.inf if eev_solved.status is Status.INFEASIBLE else None
-    except _Interrupted:
+        with phase(f"Value of information: {len(tasks)} solves (one per scenario and the "
+                   "mean value)") as progress:
+            outcomes = run_all(solve_variant, tasks, start=start_plan_solver,
+                               start_args=(solver,), on_done=progress)
+    except KeyboardInterrupt:
+        outcomes = []
+    if len(outcomes) < len(tasks) or any(o.status in (Status.INTERRUPTED,
+                                                      Status.INTERRUPTED_NO_PLAN)
+                                         for o in outcomes):
         return ValueOfInformation(
             [Measure("Value of information", None,
-                     "not computed: interrupted (Ctrl-C) during its extra solves")], solves)
-
+                     "not computed: interrupted (Ctrl-C) during its extra solves")],
+            list(zip(names, outcomes)))
+    solves = list(zip(names, outcomes))
+    ws_costs = [o.objective if o.status is Status.OPTIMAL else None for o in outcomes[:-1]]
+    p = [s.probability for s in data.scenarios]
+    ws = risk_value(data.risk, ws_costs, p) if None not in ws_costs else None
+    ev, eev = outcomes[-1], None
+    if ev.status.has_plan and ev.status is not Status.INTERRUPTED:
+        taken = {o.id: round(ev.readouts[o.id]) if o.binary else ev.readouts[o.id]
+                 for o in data.options}
+        with phase("Mean-value plan in every scenario"):
+            eev_solved = solve_variant(solver, Variant(fixed=taken))
+        solves.append(("mean-value commitments in every scenario", eev_solved))
+        eev = eev_solved.objective if eev_solved.status is Status.OPTIMAL \
+            else math.inf if eev_solved.status is Status.INFEASIBLE else None
     failed = [name for name, s in solves if s.status is not Status.OPTIMAL
               and name.startswith("wait and see")]
     note = f"; not computed, not optimal: {', '.join(failed)}" if failed else ""

@@ -129,99 +129,128 @@ def family_demand(data: PlanData) -> dict[str, float]:
 
 
 @dataclass(frozen=True)
+class Event:
+    """A change along the sweep: readout ``key`` moves away from ``start`` by more than
+    ``step`` (``above`` None), or crosses ``threshold`` (``above``: where it started)."""
+
+    name: str
+    key: str
+    start: float
+    step: float = 0.0
+    threshold: float = 0.0
+    above: bool | None = None
+
+    def happened(self, outcome: VariantOutcome) -> bool:
+        if outcome.status is not Status.OPTIMAL:
+            return False
+        value = outcome.readouts.get(self.key, 0.0)
+        if self.above is None:
+            return abs(value - self.start) > self.step
+        return (value >= self.threshold) != self.above
+
+
+@dataclass(frozen=True)
+class Bisection:
+    """Where ``event`` first happens between ``low`` and ``high``, to ``tolerance``."""
+
+    parameter: Parameter
+    event: Event
+    low: float
+    high: float
+    tolerance: float
+
+
+def bisect(solver: PlanSolver, task: Bisection) -> tuple[float, float, int]:
+    """(low, high, solves): the interval, narrowed to the tolerance, where the event first
+    happens (it has not at ``low`` and has at ``high``)."""
+    low, high, solves = task.low, task.high, 0
+    while high - low > task.tolerance:
+        middle = (low + high) / 2
+        solves += 1
+        outcome = solve_variant(solver, Variant(task.parameter.apply(solver.data, middle)))
+        if task.event.happened(outcome):
+            high = middle
+        else:
+            low = middle
+    return low, high, solves
+
+
+def bisections(values: list[float], tolerance: float) -> int:
+    """The most solves one breakeven's bisection takes within a grid interval."""
+    step = max(b - a for a, b in zip(values, values[1:]))
+    return max(0, math.ceil(math.log2(step / tolerance)))
+
+
+@dataclass(frozen=True)
 class Sweep:
     parameter: Parameter
     points: pd.DataFrame
     breakevens: pd.DataFrame
     tolerance: float
     solves: int
+    reference: str | None = None
+    """The breakevens' column giving them in the workbook's terms (a spot price)."""
 
 
 def sweep(data: PlanData, solver: PlanSolver, parameter: Parameter, values: list[float],
-          tolerance: float, on_done: Callable[[int, int], None] | None = None,
-          on_step: Callable[[str], None] | None = None) -> Sweep:
-    """The plan at every value, then the breakevens between the values (see the module)."""
+          tolerance: float, on_done: Callable[[int, int], None] | None = None) -> Sweep:
+    """The plan at every value, then each breakeven between two values (see the module);
+    the points, and then the bisections, run in parallel."""
     solver = replace(solver, readout=sweep_readout)
     outcomes = run_all(solve_variant, [Variant(parameter.apply(data, x)) for x in values],
                        start=start_plan_solver, start_args=(solver,), on_done=on_done)
-    points = dict(zip(values, outcomes))
-    solves = len(values)
-
-    def at(x: float) -> VariantOutcome:
-        nonlocal solves
-        if x not in points:
-            solves += 1
-            points[x] = solve_variant(solver, Variant(parameter.apply(data, x)))
-        return points[x]
-
     events = _events(outcomes)
-    found = []
-    for name, test in events:
-        if on_step:
-            on_step(name)
-        found.append(_bisect(name, test, values, at, tolerance))
-    table = pd.DataFrame([_row(x, points[x]) for x in sorted(points)])
+    tasks, found = [], []
+    for event in events:
+        later = [k for k in range(1, len(values)) if event.happened(outcomes[k])]
+        if later:
+            k = later[0]
+            tasks.append(Bisection(parameter, event, values[k - 1], values[k], tolerance))
+        else:
+            found.append({"Event": event.name})
+    narrowed = run_all(bisect, tasks, start=start_plan_solver, start_args=(solver,),
+                       fewest_per_worker=1)
+    for task, (low, high, _) in zip(tasks, narrowed):
+        found.append({"Event": task.event.name, "Between": task.low, "And": task.high,
+                      "Breakeven": (low + high) / 2, "Within": (high - low) / 2})
+    table = pd.DataFrame([_row(x, o) for x, o in zip(values, outcomes)])
     breakevens = pd.DataFrame(found, columns=["Event", "Between", "And", "Breakeven", "Within"])
     reference = parameter.reference(data)
     if reference is not None:
         breakevens[reference[0]] = breakevens["Breakeven"] * reference[1]
-    return Sweep(parameter, table, breakevens, tolerance, solves)
+    return Sweep(parameter, table, breakevens, tolerance,
+                 len(values) + sum(n for _, _, n in narrowed),
+                 None if reference is None else reference[0])
 
 
-Test = Callable[[VariantOutcome], bool]
-
-
-def _events(outcomes: list[VariantOutcome]) -> list[tuple[str, Test]]:
+def _events(outcomes: list[VariantOutcome]) -> list[Event]:
     """What changes along the sweep: each family's output leaving its first value, each
     family reaching half of the demand that can take it, each option's share."""
     solved = [o for o in outcomes if o.status is Status.OPTIMAL]
     if len(solved) < 2:
         return []
     first, keys = solved[0].readouts, set().union(*(o.readouts for o in solved))
-    events: list[tuple[str, Test]] = []
+    events: list[Event] = []
     for key in sorted(k for k in keys if k.startswith("family:")):
         family = key.split(":", 1)[1]
         demand = first.get(f"family demand:{family}", 0.0)
-        step = max(RISES * demand, 1e-9 * max(demand, 1.0))
         start = first.get(key, 0.0)
-        if any(abs(o.readouts.get(key, 0.0) - start) > step for o in solved):
+        moved = Event("", key, start, max(RISES * demand, 1e-9 * max(demand, 1.0)))
+        if any(moved.happened(o) for o in solved):
             rises = max(o.readouts.get(key, 0.0) for o in solved) > start
-            events.append((f"{family} output starts to {'rise' if rises else 'fall'}",
-                           lambda o, k=key, s=start, d=step: abs(o.readouts.get(k, 0.0) - s) > d))
-        half = 0.5 * demand
-        below = [o.readouts.get(key, 0.0) >= half for o in solved]
-        if demand > 0 and any(below) and not all(below):
-            events.append((f"{family} output reaches half of the demand that can take it",
-                           lambda o, k=key, h=half, b=below[0]:
-                           (o.readouts.get(k, 0.0) >= h) != b))
+            events.append(replace(moved, name=f"{family} output starts to "
+                                  f"{'rise' if rises else 'fall'}"))
+        half = Event(f"{family} output reaches half of the demand that can take it", key,
+                     start, threshold=0.5 * demand, above=start >= 0.5 * demand)
+        if demand > 0 and any(half.happened(o) for o in solved):
+            events.append(half)
     for key in sorted(k for k in keys if k.startswith("option:")):
         start = first.get(key, 0.0)
-        if any(abs(o.readouts.get(key, 0.0) - start) > 1e-6 for o in solved):
-            events.append((f"{key.split(':', 1)[1]} {'left' if start > 0.5 else 'taken'}",
-                           lambda o, k=key, s=start: abs(o.readouts.get(k, 0.0) - s) > 1e-6))
+        taken = Event(f"{key.split(':', 1)[1]} {'left' if start > 0.5 else 'taken'}", key,
+                      start, 1e-6)
+        if any(taken.happened(o) for o in solved):
+            events.append(taken)
     return events
-
-
-def _bisect(name: str, changed: Test, values: list[float],
-            at: Callable[[float], VariantOutcome], tolerance: float) -> dict:
-    """The first grid interval where ``changed`` turns true, narrowed by bisection."""
-    low = values[0]
-    for high in values[1:]:
-        if at(high).status is Status.OPTIMAL and changed(at(high)):
-            break
-        low = high
-    else:
-        return {"Event": name, "Between": None, "And": None, "Breakeven": None,
-                "Within": None}
-    between = (low, high)
-    while high - low > tolerance:
-        middle = (low + high) / 2
-        if at(middle).status is Status.OPTIMAL and changed(at(middle)):
-            high = middle
-        else:
-            low = middle
-    return {"Event": name, "Between": between[0], "And": between[1],
-            "Breakeven": (low + high) / 2, "Within": (high - low) / 2}
 
 
 def _row(x: float, outcome: VariantOutcome) -> dict:
