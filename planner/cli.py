@@ -249,8 +249,10 @@ def _solve_and_write(term: Terminal, path: Path, output: Path, time_limit: float
     for line in (found.bottlenecks.headline[:1] if found.bottlenecks else []) + \
             (found.exposure.headline if found.exposure else []):
         term.print(escape(line))
-    if exposure and found.exposure is None:
+    if exposure and found.exposure is None and not found.notes:
         term.print("[yellow]warning[/] exposure not computed: it needs an optimal plan")
+    for note in found.notes:
+        term.print(f"[yellow]warning[/] {escape(note)}")
     term.print(f"Result written to {output}")
     for line in info.warnings():
         term.print(f"[yellow]warning[/] {escape(line)}")

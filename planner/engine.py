@@ -109,14 +109,14 @@ def fix_options(model: pyo.ConcreteModel, shares: dict[str, float]) -> None:
 
 
 def _fix_and_resolve(model, solved: SolveResult, time_limit: float, mip_gap: float,
-                     money: float) -> tuple[SolveResult, str, HeldLP | None]:
+                     money: float, hold_lp: bool) -> tuple[SolveResult, str, HeldLP | None]:
     """Fix the binaries at the values found, re-solve the LP; the LP's plan is reported
     when it solves, with what it changed."""
     fix_options(model, {o: round(v.value) for o, v in model.v_option.items()
                         if v.is_binary() and not v.fixed})
     held: list[HeldLP] = []
     lp = _in_workbook_units(solve(model, time_limit, mip_gap, inspect=lambda solver: held.append(
-        HeldLP.of_solver(solver, money))), money)
+        HeldLP.of_solver(solver, money)) if hold_lp else None), money)
     if lp.status is not Status.OPTIMAL:
         return solved, (f"with the commitments fixed, the linear program ended {lp.status.label};"
                         " the MIP's plan is reported"), None
@@ -133,29 +133,33 @@ def _fix_and_resolve(model, solved: SolveResult, time_limit: float, mip_gap: flo
     if status is Status.OPTIMAL and gap is not None and gap > mip_gap + TOLERANCE:
         status, message = Status.FEASIBLE, f"{note}, {gap:.2%} above the MIP's bound"
     return replace(solved, status=status, message=message, objective=lp.objective, gap=gap,
-                   seconds=solved.seconds + lp.seconds), note, held[0]
+                   seconds=solved.seconds + lp.seconds), note, held[0] if held else None
 
 
 def solve_plan(data: PlanData, scaling: Scaling, *, time_limit: float, mip_gap: float,
-               fixed: dict[str, float] | None = None) -> Solved:
+               fixed: dict[str, float] | None = None, hold_lp: bool = False) -> Solved:
     """Build, solve and check the plan ``data`` (workbook units) in the internal units of
-    ``scaling``, quietly; ``fixed`` fixes options at the given shares."""
+    ``scaling``, quietly; ``fixed`` fixes options at the given shares; ``hold_lp`` keeps
+    the LP for the analyses (:attr:`Solved.lp`)."""
     model = build(data, scaling)
     fix_options(model, fixed or {})
-    return solve_built(model, data, scaling, time_limit=time_limit, mip_gap=mip_gap)
+    return solve_built(model, data, scaling, time_limit=time_limit, mip_gap=mip_gap,
+                       hold_lp=hold_lp)
 
 
 def solve_built(model: pyo.ConcreteModel, data: PlanData, scaling: Scaling, *,
                 time_limit: float, mip_gap: float,
-                on_log_line: Callable[[str], None] | None = None) -> Solved:
-    """Solve and check ``model``, built by :func:`build` from ``data`` and ``scaling``."""
+                on_log_line: Callable[[str], None] | None = None,
+                hold_lp: bool = True) -> Solved:
+    """Solve and check ``model``, built by :func:`build` from ``data`` and ``scaling``;
+    ``hold_lp``: keep the LP with its commitments fixed for the analyses."""
     units = ModelUnits(data, scaling)
     held: list[tuple[Ranges, Ranges, HeldLP]] = []
     binary = any(v.is_binary() and not v.fixed for v in model.v_option.values())
 
     def inspect(solver) -> None:
-        held.append((*_ranges(solver, units),
-                     None if binary else HeldLP.of_solver(solver, scaling.money)))
+        held.append((*_ranges(solver, units), HeldLP.of_solver(solver, scaling.money)
+                     if hold_lp and not binary else None))
 
     result = _in_workbook_units(solve(model, time_limit, mip_gap, on_log_line, inspect),
                                 scaling.money)
@@ -164,7 +168,8 @@ def solve_built(model: pyo.ConcreteModel, data: PlanData, scaling: Scaling, *,
         return Solved(result, model, units, None, ranges, "")
     note = ""
     if binary and result.status in (Status.OPTIMAL, Status.FEASIBLE):
-        result, note, lp = _fix_and_resolve(model, result, time_limit, mip_gap, scaling.money)
+        result, note, lp = _fix_and_resolve(model, result, time_limit, mip_gap, scaling.money,
+                                            hold_lp)
     check = check_plan(model, data, units, result.objective)
     if check.not_finite:
         result = replace(result, status=Status.ERROR,
@@ -196,6 +201,11 @@ class VariantOutcome:
     objective: float | None
     readouts: dict[str, float]
     seconds: float
+
+
+def interrupted(outcome: VariantOutcome) -> bool:
+    """A re-solve that Ctrl-C stopped (the runner's ``stop``: the rest are not started)."""
+    return outcome.status in (Status.INTERRUPTED, Status.INTERRUPTED_NO_PLAN)
 
 
 Readout = Callable[[pyo.ConcreteModel, PlanData, Scaling], dict[str, float]]

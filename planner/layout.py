@@ -24,20 +24,27 @@ FORMATS = {
     "Unmet demand cost": MONEY, "Largest unmet share": SHARE, "Unmet share": SHARE,
     "Change": QUANTITY, "Value": MONEY, "Level": QUANTITY, "Holding cost": QUANTITY,
     "Largest violation": "0.0E+00", "Relative to the row": "0.0E+00",
-    "Cost to serve one more unit": MONEY,
+    "Cost to serve one more unit": MONEY, "Parameter": "0.0###", "Breakeven": "0.0###",
+    "Between": "0.0###", "And": "0.0###", "Within": "0.0###",
 }
 
 
 
+PER_UNIT = "#,##0.00"
+"""Money per unit (a marginal value, a price): cents count where the unit is large."""
+
+
 def number_formats(columns) -> dict[str, str]:
     """The number format of each column: from :data:`FORMATS`, else by what its name says
-    (money: value, cost, saving, estimate, objective; shares: share, probability,
-    utilisation, index)."""
+    (money per unit: marginal value, price; money: value, cost, saving, estimate, objective;
+    shares: share, probability, utilisation, index)."""
     out = {}
     for name in columns:
         low = str(name).lower()
         if name in FORMATS:
             out[name] = FORMATS[name]
+        elif "marginal value" in low or "price" in low:
+            out[name] = PER_UNIT
         elif any(w in low for w in ("share", "probability", "utilisation", "against estimate",
                                     "index")):
             out[name] = SHARE

@@ -71,6 +71,7 @@ class HeldLP:
         """Pyomo constraint data -> row."""
         self.money = money
         highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("time_limit", INFINITY)  # HiGHS adds run times up across runs
         self._capture()
 
     def _capture(self) -> None:

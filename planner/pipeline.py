@@ -18,7 +18,7 @@ from models.scaling import Scaling
 from planner.analysis import Analyses
 from planner.analysis.bottlenecks import bottlenecks
 from planner.analysis.exposure import exposure, planned_solves
-from planner.analysis.options import option_values
+from planner.analysis.options import option_values, resolves
 from planner.analysis.risk import ValueOfInformation, value_of_information
 from planner.analysis.scenarios import against_base
 from planner.analysis.sweep import Parameter, Sweep, bisections, sweep
@@ -92,28 +92,44 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
         return Run(v, data, solved, plan=plan, origins=rows)
     result = extract(model, data, scaling)
     currency = str(v.settings["Currency"])
-    found = {}
-    if solved.status is Status.OPTIMAL:
-        with phase("Pricing every capacity"):
-            found["bottlenecks"] = bottlenecks(plan, data, rows, currency)
-        if data.options:
-            extra = sum(2 - int(abs(o - round(o)) < 1e-9) for o in
-                        (model.v_option[x.id].value for x in data.options))
-            with phase(f"Option values ({extra} re-solves)") as progress:
-                found["option_values"] = option_values(
-                    plan, data, PlanSolver(data, scaling, limit, gap), progress)
-    if len(data.scenarios) > 1:
-        found["against_base"] = against_base(result, currency)
     unserved = None
     if (result.demand["Unmet"] > 0).any():
         with phase("Finding why demand goes unmet"):
             unserved = unserved_demand(plan, data, result)
-    information = None
-    if len(data.scenarios) > 1 and solved.status is Status.OPTIMAL:
-        information = value_of_information(data, solved.objective,
-                                           PlanSolver(data, scaling, limit, gap), phase)
+    found, notes, information = {}, [], None
+    if len(data.scenarios) > 1:
+        found["against_base"] = against_base(result, currency)
+    if solved.status is Status.OPTIMAL:
+        solver = PlanSolver(data, scaling, limit, gap)
+        with phase("Pricing every capacity (and 5 re-solves)"):
+            found["bottlenecks"] = bottlenecks(plan, data, rows, currency)
+        if data.options:
+            found["option_values"] = _interruptible("Option values", notes, lambda: _with_phase(
+                phase, f"Option values ({resolves(plan, data)} re-solves)",
+                lambda progress: option_values(plan, data, solver, progress)))
+        if len(data.scenarios) > 1:
+            information = _interruptible("Value of information", notes, lambda:
+                                         value_of_information(data, solved.objective, solver,
+                                                              phase))
     return Run(v, data, solved, result, information, plan=plan, unserved=unserved,
-               origins=rows, analyses=Analyses(**found))
+               origins=rows, analyses=Analyses(**found, notes=tuple(notes)))
+
+
+def _with_phase(phase: Phase, name: str, work: Callable):
+    with phase(name) as progress:
+        return work(progress)
+
+
+def _interruptible(name: str, notes: list[str], work: Callable):
+    """``work()``, or None with a note when Ctrl-C stops it or stopped an analysis before."""
+    if notes:
+        notes.append(f"{name}: not computed, an earlier analysis was interrupted (Ctrl-C)")
+        return None
+    try:
+        return work()
+    except KeyboardInterrupt:
+        notes.append(f"{name}: not computed, interrupted (Ctrl-C)")
+        return None
 
 
 def expose(run: Run, phase: Phase = _quiet) -> Run:
@@ -121,10 +137,15 @@ def expose(run: Run, phase: Phase = _quiet) -> Run:
     if run.solved is None or run.solved.status is not Status.OPTIMAL or run.plan.lp is None:
         return run
     currency = str(run.validation.settings["Currency"])
-    with phase(f"Exposure: every node out for its time to recover (up to "
-               f"{planned_solves(run.data):,} warm re-solves)") as progress:
-        found = exposure(run.plan, run.data, run.origins, currency, progress)
-    return replace(run, analyses=replace(run.analyses, exposure=found))
+    notes = list(run.analyses.notes)
+    found = _interruptible("Exposure", notes, lambda: _with_phase(
+        phase, f"Exposure: every node out for its time to recover (up to "
+        f"{planned_solves(run.data):,} warm re-solves)",
+        lambda progress: exposure(run.plan, run.data, run.origins, currency, progress)))
+    if found is None and len(notes) == len(run.analyses.notes):
+        notes.append("Exposure: not computed, the plan's linear program does not solve with "
+                     "the stress scenarios' caps lifted")
+    return replace(run, analyses=replace(run.analyses, exposure=found, notes=tuple(notes)))
 
 
 class SweepError(ValueError):

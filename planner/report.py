@@ -149,6 +149,7 @@ def _summary(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run:
          expected_cost(result) if result else solved.objective, MONEY),
         *([("Where the chain binds", analyses.bottlenecks.headline[0], None)]
           if analyses.bottlenecks is not None else []),
+        *[("Not computed", note, None) for note in analyses.notes],
         ("Best bound", solved.bound, MONEY),
         ("Gap", solved.gap, "0.00%"),
         ("Solve time (s)", round(solved.seconds, 3), None),

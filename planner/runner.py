@@ -8,16 +8,17 @@ With one core, or too few tasks to pay for starting workers, the tasks run here,
 after another, through the same two functions. ``start`` and ``work`` must be
 module-level functions, and tasks and results picklable.
 
-Workers are started by a fork server, not by forking this process (which may run the
-terminal's progress thread): each imports what it needs afresh.
+Workers are started by a fork server (spawned where there is none), not by forking this
+process (whose HiGHS may already run threads): each imports what it needs afresh. A script
+that calls an analysis must guard its top level with ``if __name__ == "__main__":``.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 
@@ -37,7 +38,9 @@ def cores() -> int:
 
 
 def _start(start: Callable[..., Any], args: tuple) -> None:
+    """A worker's start: Ctrl-C is the parent's to handle (it stops the workers)."""
     global _state
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _state = start(*args)
 
 
@@ -45,27 +48,47 @@ def _work(work: Callable[[Any, Any], Any], task: Any) -> Any:
     return work(_state, task)
 
 
+def _context():
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
 def run_all(work: Callable[[Any, Task], Result], tasks: Sequence[Task], *,
             start: Callable[..., Any], start_args: tuple = (),
             on_done: Callable[[int, int], None] | None = None,
+            stop: Callable[[Result], bool] | None = None,
             workers: int | None = None, fewest_per_worker: int = 2) -> list[Result]:
     """``work(state, task)`` for every task, ``state`` being what ``start(*start_args)``
-    returned in the process that runs it; ``on_done(done, total)`` after each task."""
+    returned in the process that runs it; ``on_done(done, total)`` after each task.
+
+    Ctrl-C, or a result for which ``stop`` is true (a solve that Ctrl-C stopped), stops
+    every worker at once and raises KeyboardInterrupt.
+    """
     total = len(tasks)
     workers = min(workers or cores(), total // max(fewest_per_worker, 1))
     results: list[Result] = []
+
+    def done(result: Result) -> None:
+        results.append(result)
+        if stop is not None and stop(result):
+            raise KeyboardInterrupt
+        if on_done:
+            on_done(len(results), total)
+
     if workers <= 1:
         state = start(*start_args)
         for task in tasks:
-            results.append(work(state, task))
-            if on_done:
-                on_done(len(results), total)
+            done(work(state, task))
         return results
     chunk = max(1, min(64, total // (workers * 8)))
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"),
-                             initializer=_start, initargs=(start, start_args)) as pool:
-        for result in pool.map(partial(_work, work), tasks, chunksize=chunk):
-            results.append(result)
-            if on_done:
-                on_done(len(results), total)
+    pool = _context().Pool(workers, initializer=_start, initargs=(start, start_args))
+    try:
+        for result in pool.imap(partial(_work, work), tasks, chunksize=chunk):
+            done(result)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
     return results

@@ -43,6 +43,8 @@ def _serving_cost(plan: Solved, key: tuple, penalty: float, discount: float) -> 
     j = lp.column(unmet)
     value = float(lp.col_value[j])
     step = min(value, STEP * float(lp.col_upper[j]))
+    if step <= 0:
+        return None
     repn = generate_standard_repn(model.total_cost[key[0]].expr, compute_values=True)
     total = (np.array([lp.column(v) for v in repn.linear_vars]),
              np.array([float(c) for c in repn.linear_coefs]))
@@ -51,8 +53,6 @@ def _serving_cost(plan: Solved, key: tuple, penalty: float, discount: float) -> 
                        {"total": total})
     if not probe.optimal:
         return math.inf if probe.status == "Infeasible" else None
-    if step <= 0:
-        return None
     return penalty + (probe.readouts["total"] - before) * plan.units.scaling.money / (
         discount * step * plan.units.of(unmet))
 

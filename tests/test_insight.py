@@ -205,7 +205,7 @@ def test_breakeven_lithium_price_by_hand(tmp_path):
     half = events.loc["sodium-ion output reaches half of the demand that can take it"]
     assert half["Breakeven"] == pytest.approx(4.0, abs=0.01)
     assert half["Li2CO3 spot price at breakeven (2026 mean)"] == pytest.approx(40_000, rel=0.01)
-    shares = found.points.set_index("Value")["sodium-ion share"]
+    shares = found.points.set_index("Parameter")["sodium-ion share"]
     assert shares[1.0] == pytest.approx(0) and shares[6.0] == pytest.approx(1)
 
 
@@ -214,7 +214,7 @@ def test_sodium_share_never_falls_as_lithium_rises_on_the_example(example_data):
     solver = PlanSolver(data, scaling, 120.0, 1e-6)
     values = [0.5, 1.0, 2.0, 3.0, 4.0]
     found = sweep(data, solver, Parameter("spot price", "Li2CO3"), values, tolerance=10.0)
-    shares = list(found.points.set_index("Value").loc[values, "sodium-ion share"])
+    shares = list(found.points.set_index("Parameter").loc[values, "sodium-ion share"])
     assert all(b >= a - 1e-9 for a, b in zip(shares, shares[1:])), shares
     assert shares[-1] > shares[0]
 

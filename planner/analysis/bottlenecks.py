@@ -28,6 +28,7 @@ import pyomo.environ as pyo
 
 from models.capacities import Capacity, capacities
 from models.data import PlanData
+from planner.analysis import money_text
 from planner.convert import Origins
 from planner.engine import Solved
 from planner.lp import Change, HeldLP
@@ -156,7 +157,7 @@ def bottlenecks(plan: Solved, data: PlanData, origins: Origins | None,
     note = ("Prices from the linear program with the plan's commitments fixed (binary options "
             "at their values, continuous ones at their shares), re-solved: reduced costs where "
             "a variable's bound holds the capacity, duals where a constraint does. Values are "
-            f"discounted and probability-weighted, in {currency}.")
+            f"discounted, in {currency}, " + objective_meaning(data) + ".")
     return Bottlenecks(_headline(stages, ranked, resolved, currency), stages, ranked,
                        resolved, by_period, note)
 
@@ -217,17 +218,19 @@ def _raised(lp: HeldLP, holders: list[tuple[bool, int, float]], share: float) ->
     return Change(tuple(columns), tuple(rows))
 
 
-def step_saving(plan: Solved, key: tuple, share: float) -> tuple[float, float]:
-    """(saving re-solved, dual estimate) of raising capacity ``key`` ((kind, name), as in
-    the ranked table's ``_key``) by ``share``, in the workbook's currency."""
+def step_saving(plan: Solved, key: tuple, share: float) -> tuple[float | None, float]:
+    """(saving re-solved, None if the re-solve fails; dual estimate) of raising capacity
+    ``key`` ((kind, name), as in the ranked table's ``_key``) by ``share``, in the
+    workbook's currency."""
     lp, money = plan.lp, plan.units.scaling.money
     holders, estimate = [], 0.0
     for c in capacities(plan.model):
-        if (c.kind, c.name) == key:
-            index, price = _price(c, lp)
+        index, price = _price(c, lp)
+        if (c.kind, c.name) == key and index is not None:
             holders.append((c.is_row, index, c.available))
             estimate -= price * share * c.available * money
-    return lp.objective - lp.resolve(_raised(lp, holders, share)).objective, estimate
+    outcome = lp.resolve(_raised(lp, holders, share))
+    return (lp.objective - outcome.objective if outcome.optimal else None), estimate
 
 
 def _resolve(ranked: pd.DataFrame, holders: dict, lp: HeldLP) -> pd.DataFrame:
@@ -270,7 +273,7 @@ def _stages(ranked: pd.DataFrame) -> pd.DataFrame:
         top = part.sort_values(measure, ascending=False).iloc[0]
         out.append({
             "Stage": stage, "Capacities": len(part),
-            "Binding": int((part["Marginal value over the horizon"] > 0).sum()),
+            "Binding": int((part["Binding probability (most in a period)"] > 0).sum()),
             "Dual estimate of 10% more of every capacity": part["Dual estimate of 10% more"].sum(),
             "Most valuable capacity": top["Capacity of"], "Its unit": top["Unit"],
             "Its marginal value over the horizon": top["Marginal value over the horizon"],
@@ -284,13 +287,13 @@ def _stages(ranked: pd.DataFrame) -> pd.DataFrame:
                              kind="stable").reset_index(drop=True)
 
 
-def money_text(value: float, currency: str) -> str:
-    """``USD 1.23 bn``, ``USD 456 M``, ``USD 7,890``."""
-    if abs(value) >= 1e9:
-        return f"{currency} {value / 1e9:,.2f} bn"
-    if abs(value) >= 1e6:
-        return f"{currency} {value / 1e6:,.1f} M"
-    return f"{currency} {value:,.0f}"
+def objective_meaning(data: PlanData) -> str:
+    """What a change of the objective is, for the analyses' notes."""
+    if data.risk.objective == "cvar":
+        return (f"changes of the objective, {1 - data.risk.weight:g} x expected cost + "
+                f"{data.risk.weight:g} x CVaR at {data.risk.level:.0%} (not of the expected "
+                "cost alone)")
+    return "changes of the expected cost (probability-weighted)"
 
 
 def _headline(stages: pd.DataFrame, ranked: pd.DataFrame, resolved: pd.DataFrame,

@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from models.data import PlanData
-from planner.analysis.bottlenecks import REFINED_KINDS, money_text
+from planner.analysis import money_text
+from planner.analysis.bottlenecks import REFINED_KINDS, objective_meaning
 from planner.convert import Origins
 from planner.engine import Solved
 from planner.lp import INFINITY, Change, Worker, resolve_in_worker, start_worker
@@ -182,6 +183,8 @@ def exposure_of_node(worker: Worker, task: NodeTask) -> NodeOutcome:
 
     costs, unmet, survives = [], [], []
     for start in range(periods):
+        longest = periods - start
+        whole = None
         if task.recovery == 0:
             costs.append(0.0)
             unmet.append(0.0)
@@ -189,8 +192,8 @@ def exposure_of_node(worker: Worker, task: NodeTask) -> NodeOutcome:
             hit = outage(start, task.recovery)
             costs.append(hit.objective - task.base_objective if hit.optimal else None)
             unmet.append(hit.readouts["unmet"] - task.base_unmet if hit.optimal else None)
-        longest = periods - start
-        if survived(outage(start, longest)):
+            whole = hit if task.recovery >= longest else None
+        if survived(whole or outage(start, longest)):
             survives.append(longest)
             continue
         low, high = 0, longest - 1
@@ -206,7 +209,8 @@ def exposure_of_node(worker: Worker, task: NodeTask) -> NodeOutcome:
 
 def exposure(plan: Solved, data: PlanData, origins: Origins | None, currency: str,
              on_done: Callable[[int, int], None] | None = None) -> Exposure | None:
-    """Every node knocked out in turn (see the module text); None without the plan's LP."""
+    """Every node knocked out in turn (see the module text); None without the plan's LP,
+    or when it does not solve with the stress caps lifted."""
     lp = plan.lp
     if lp is None:
         return None
@@ -219,6 +223,8 @@ def exposure(plan: Solved, data: PlanData, origins: Origins | None, currency: st
     lifted = Change(rows=tuple((lp.row(m.c_stress_cap[key]), -INFINITY, INFINITY)
                                for key in m.c_stress_cap))
     base = lp.resolve(lifted, portable.readouts)
+    if not base.optimal:
+        return None
     demand = sum(d.quantity for d in data.demands)
     every = nodes(data, origins)
     tasks = [NodeTask(_knockouts(n, plan, data), n.recovery, lifted, base.objective,
@@ -229,7 +235,8 @@ def exposure(plan: Solved, data: PlanData, origins: Origins | None, currency: st
     unit = sorted({next(x.unit for x in data.materials if x.id == d.material)
                    for d in data.demands})
     return _tables(every, outcomes, periods, currency,
-                   unit[0] if len(unit) == 1 else "units of each demand")
+                   unit[0] if len(unit) == 1 else "units of each demand",
+                   objective_meaning(data))
 
 
 def planned_solves(data: PlanData) -> int:
@@ -241,7 +248,7 @@ def planned_solves(data: PlanData) -> int:
 
 
 def _tables(every: list[Node], outcomes: list[NodeOutcome], periods: list[str],
-            currency: str, unit: str) -> Exposure:
+            currency: str, unit: str, meaning: str) -> Exposure:
     starts, ranked = [], []
     for n, o in zip(every, outcomes):
         for k, t in enumerate(periods):
@@ -290,6 +297,6 @@ def _tables(every: list[Node], outcomes: list[NodeOutcome], periods: list[str],
     solves = sum(o.solves for o in outcomes)
     note = (f"{solves:,} warm re-solves of the plan's LP with its commitments fixed; each node "
             "out for its time to recover (periods), starting in each period, in every scenario;"
-            f" costs are the objective's increase, discounted, in {currency}; the stress "
-            "scenarios' cap on unmet demand is lifted.")
+            f" extra costs are {meaning}, discounted, in {currency}; the stress scenarios' cap "
+            "on unmet demand is lifted.")
     return Exposure(headline, frame, by_group, pd.DataFrame(starts), solves, note)

@@ -15,12 +15,30 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from models.data import PlanData
-from planner.engine import PlanSolver, Solved, Variant, VariantOutcome, solve_variant, \
-    start_plan_solver
+from planner.engine import PlanSolver, Solved, Variant, VariantOutcome, interrupted, \
+    solve_variant, start_plan_solver
 from planner.runner import run_all
 from planner.solve import Status
 
 TAKEN = 1e-9
+
+
+def _forced(plan: Solved, data: PlanData) -> tuple[dict, list[tuple[str, float]]]:
+    """(what the plan itself gives, by (option, forced share); the re-solves left)."""
+    share = {o.id: pyo.value(plan.model.v_option[o.id]) for o in data.options}
+    known, tasks = {}, []
+    for o in data.options:
+        for forced in (1.0, 0.0):
+            if abs(share[o.id] - forced) <= TAKEN:
+                known[(o.id, forced)] = plan.result.objective
+            else:
+                tasks.append((o.id, forced))
+    return known, tasks
+
+
+def resolves(plan: Solved, data: PlanData) -> int:
+    """How many re-solves :func:`option_values` runs."""
+    return len(_forced(plan, data)[1])
 
 
 def option_values(plan: Solved, data: PlanData, solver: PlanSolver,
@@ -28,18 +46,10 @@ def option_values(plan: Solved, data: PlanData, solver: PlanSolver,
     """One row per option: its share in the plan, the objective forced in and forced out,
     and the difference (forced out minus forced in: positive when taking it pays)."""
     share = {o.id: pyo.value(plan.model.v_option[o.id]) for o in data.options}
-    objective = plan.result.objective
-    known: dict[tuple[str, float], float | None] = {}
-    tasks: list[tuple[str, float]] = []
-    for o in data.options:
-        for forced in (1.0, 0.0):
-            if abs(share[o.id] - forced) <= TAKEN:
-                known[(o.id, forced)] = objective
-            else:
-                tasks.append((o.id, forced))
+    known, tasks = _forced(plan, data)
     outcomes: list[VariantOutcome] = run_all(
         solve_variant, [Variant(fixed={o: forced}) for o, forced in tasks],
-        start=start_plan_solver, start_args=(solver,), on_done=on_done)
+        start=start_plan_solver, start_args=(solver,), on_done=on_done, stop=interrupted)
     status: dict[tuple[str, float], Status] = {}
     for task, outcome in zip(tasks, outcomes):
         status[task] = outcome.status

@@ -29,7 +29,7 @@ import pyomo.environ as pyo
 
 from models.data import PlanData, Risk
 from models.scaling import Scaling
-from planner.engine import PlanSolver, Variant, VariantOutcome, solve_variant, \
+from planner.engine import PlanSolver, Variant, VariantOutcome, interrupted, solve_variant, \
     start_plan_solver
 from planner.runner import run_all
 from planner.solve import Status
@@ -124,12 +124,10 @@ def value_of_information(data: PlanData, rp: float, solver: PlanSolver,
         with phase(f"Value of information: {len(tasks)} solves (one per scenario and the "
                    "mean value)") as progress:
             outcomes = run_all(solve_variant, tasks, start=start_plan_solver,
-                               start_args=(solver,), on_done=progress)
+                               start_args=(solver,), on_done=progress, stop=interrupted)
     except KeyboardInterrupt:
         outcomes = []
-    if len(outcomes) < len(tasks) or any(o.status in (Status.INTERRUPTED,
-                                                      Status.INTERRUPTED_NO_PLAN)
-                                         for o in outcomes):
+    if len(outcomes) < len(tasks):
         return ValueOfInformation(
             [Measure("Value of information", None,
                      "not computed: interrupted (Ctrl-C) during its extra solves")],
@@ -139,7 +137,7 @@ def value_of_information(data: PlanData, rp: float, solver: PlanSolver,
     p = [s.probability for s in data.scenarios]
     ws = risk_value(data.risk, ws_costs, p) if None not in ws_costs else None
     ev, eev = outcomes[-1], None
-    if ev.status.has_plan and ev.status is not Status.INTERRUPTED:
+    if ev.status.has_plan:
         taken = {o.id: round(ev.readouts[o.id]) if o.binary else ev.readouts[o.id]
                  for o in data.options}
         with phase("Mean-value plan in every scenario"):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from models.model import COST_CATEGORIES
-from planner.analysis.bottlenecks import money_text
+from planner.analysis import money_text
 from planner.results import PlanResult
 
 

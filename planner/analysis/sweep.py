@@ -21,8 +21,9 @@ import pyomo.environ as pyo
 
 from models.data import PlanData
 from models.scaling import Scaling
-from planner.engine import PlanSolver, Variant, VariantOutcome, solve_variant, start_plan_solver
-from planner.results import extract
+from planner.engine import PlanSolver, Variant, VariantOutcome, interrupted, solve_variant, \
+    start_plan_solver
+from planner.results import expected_cost, extract
 from planner.runner import run_all
 from planner.solve import Status
 
@@ -95,8 +96,7 @@ def sweep_readout(model: pyo.ConcreteModel, data: PlanData, scaling: Scaling
     the horizon and the demand that can take it, spend by country, the options' shares."""
     result = extract(model, data, scaling)
     p = {s.id: s.probability for s in data.scenarios}
-    out = {"expected cost": float((result.scenarios["Probability"]
-                                   * result.scenarios["Total cost"]).sum())}
+    out = {"expected cost": expected_cost(result)}
     mix = result.production_mix
     for family, part in mix.groupby("Family"):
         out[f"family:{family}"] = float((part["Output"] * part["Scenario"].map(p)).sum())
@@ -131,22 +131,23 @@ def family_demand(data: PlanData) -> dict[str, float]:
 @dataclass(frozen=True)
 class Event:
     """A change along the sweep: readout ``key`` moves away from ``start`` by more than
-    ``step`` (``above`` None), or crosses ``threshold`` (``above``: where it started)."""
+    ``step``; or, with ``half_of`` (the readout of a demand), it crosses half of that
+    demand at the point solved, from the side ``above`` it started on."""
 
     name: str
     key: str
     start: float
     step: float = 0.0
-    threshold: float = 0.0
-    above: bool | None = None
+    half_of: str | None = None
+    above: bool = False
 
     def happened(self, outcome: VariantOutcome) -> bool:
         if outcome.status is not Status.OPTIMAL:
             return False
         value = outcome.readouts.get(self.key, 0.0)
-        if self.above is None:
+        if self.half_of is None:
             return abs(value - self.start) > self.step
-        return (value >= self.threshold) != self.above
+        return (value >= 0.5 * outcome.readouts.get(self.half_of, 0.0)) != self.above
 
 
 @dataclass(frozen=True)
@@ -198,14 +199,16 @@ def sweep(data: PlanData, solver: PlanSolver, parameter: Parameter, values: list
     the points, and then the bisections, run in parallel."""
     solver = replace(solver, readout=sweep_readout)
     outcomes = run_all(solve_variant, [Variant(parameter.apply(data, x)) for x in values],
-                       start=start_plan_solver, start_args=(solver,), on_done=on_done)
+                       start=start_plan_solver, start_args=(solver,), on_done=on_done,
+                       stop=interrupted)
     events = _events(outcomes)
     tasks, found = [], []
+    solved = [k for k, o in enumerate(outcomes) if o.status is Status.OPTIMAL]
     for event in events:
-        later = [k for k in range(1, len(values)) if event.happened(outcomes[k])]
-        if later:
-            k = later[0]
-            tasks.append(Bisection(parameter, event, values[k - 1], values[k], tolerance))
+        pairs = [(j, k) for j, k in zip(solved, solved[1:]) if event.happened(outcomes[k])]
+        if pairs:
+            j, k = pairs[0]
+            tasks.append(Bisection(parameter, event, values[j], values[k], tolerance))
         else:
             found.append({"Event": event.name})
     narrowed = run_all(bisect, tasks, start=start_plan_solver, start_args=(solver,),
@@ -241,7 +244,7 @@ def _events(outcomes: list[VariantOutcome]) -> list[Event]:
             events.append(replace(moved, name=f"{family} output starts to "
                                   f"{'rise' if rises else 'fall'}"))
         half = Event(f"{family} output reaches half of the demand that can take it", key,
-                     start, threshold=0.5 * demand, above=start >= 0.5 * demand)
+                     start, half_of=f"family demand:{family}", above=start >= 0.5 * demand)
         if demand > 0 and any(half.happened(o) for o in solved):
             events.append(half)
     for key in sorted(k for k in keys if k.startswith("option:")):
@@ -254,7 +257,7 @@ def _events(outcomes: list[VariantOutcome]) -> list[Event]:
 
 
 def _row(x: float, outcome: VariantOutcome) -> dict:
-    row = {"Value": x, "Status": outcome.status.label, "Objective": outcome.objective}
+    row = {"Parameter": x, "Status": outcome.status.label, "Objective": outcome.objective}
     r = outcome.readouts
     row["Expected cost"] = r.get("expected cost")
     families = sorted(k.split(":", 1)[1] for k in r if k.startswith("family:"))

@@ -1,0 +1,57 @@
+"""The runner of independent re-solves: results in order, in-process or in workers, and
+Ctrl-C (or a result that says it was stopped) stops everything at once; an interrupted
+analysis leaves the plan and a note."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import planner.pipeline
+from conftest import write_plan
+from planner.runner import run_all
+from test_insight import options_chain
+
+
+def start(offset: int) -> dict:
+    return {"offset": offset, "pid": os.getpid()}
+
+
+def square(state: dict, x: int) -> tuple[int, int]:
+    return x * x + state["offset"], state["pid"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_results_come_back_in_order(workers):
+    progress = []
+    out = run_all(square, list(range(40)), start=start, start_args=(1,), workers=workers,
+                  on_done=lambda done, total: progress.append((done, total)))
+    assert [v for v, _ in out] == [x * x + 1 for x in range(40)]
+    assert progress[-1] == (40, 40) and len(progress) == 40
+    pids = {pid for _, pid in out}
+    assert (pids == {os.getpid()}) if workers == 1 else (os.getpid() not in pids)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_stopped_result_stops_the_rest(workers):
+    with pytest.raises(KeyboardInterrupt):
+        run_all(square, list(range(200)), start=start, start_args=(0,), workers=workers,
+                stop=lambda result: result[0] == 9)
+
+
+def test_an_interrupted_analysis_leaves_the_plan_and_a_note(tmp_path, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(planner.pipeline, "option_values", interrupted)
+    rows = options_chain()
+    rows["Scenarios"] = [{"Scenario": "base", "Probability": 0.5},
+                         {"Scenario": "other", "Probability": 0.5}]
+    run = planner.pipeline.solve_workbook(write_plan(tmp_path / "plan.xlsx", rows))
+    assert run.solved.status.label == "optimal" and run.result is not None
+    assert run.analyses.option_values is None and run.information is None
+    assert run.analyses.notes == (
+        "Option values: not computed, interrupted (Ctrl-C)",
+        "Value of information: not computed, an earlier analysis was interrupted (Ctrl-C)")
+    assert run.analyses.bottlenecks is not None
