@@ -10,7 +10,8 @@ module-level functions, and tasks and results picklable.
 
 Workers are started by a fork server (spawned where there is none), not by forking this
 process (whose HiGHS may already run threads): each imports what it needs afresh. A script
-that calls an analysis must guard its top level with ``if __name__ == "__main__":``.
+that calls an analysis should guard its top level with ``if __name__ == "__main__":``;
+where the workers cannot start, the tasks run here.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Sequence
-from functools import partial
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 Task = TypeVar("Task")
@@ -44,13 +46,30 @@ def _start(start: Callable[..., Any], args: tuple) -> None:
     _state = start(*args)
 
 
-def _work(work: Callable[[Any, Any], Any], task: Any) -> Any:
-    return work(_state, task)
+def _work(work: Callable[[Any, Any], Any], tasks: Sequence[Any]) -> list[Any]:
+    return [work(_state, task) for task in tasks]
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop every worker now, the one running a long solve too; the pool then fails what
+    is left (cancelling it too trips Python 3.11's pool into an error of its own, so the
+    tasks are submitted one chunk at a time rather than by ``map``, which cancels)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=False)
+
+
+PRELOADED = ["planner.engine", "planner.lp"]
+"""Imported once by the fork server, so that each worker starts with them loaded (and the
+caller's main module is not run again there)."""
 
 
 def _context():
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOADED)
+    return context
 
 
 def run_all(work: Callable[[Any, Task], Result], tasks: Sequence[Task], *,
@@ -81,14 +100,23 @@ def run_all(work: Callable[[Any, Task], Result], tasks: Sequence[Task], *,
             done(work(state, task))
         return results
     chunk = max(1, min(64, total // (workers * 8)))
-    pool = _context().Pool(workers, initializer=_start, initargs=(start, start_args))
+    pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start,
+                               initargs=(start, start_args))
+    futures = [pool.submit(_work, work, tasks[i:i + chunk]) for i in range(0, total, chunk)]
     try:
-        for result in pool.imap(partial(_work, work), tasks, chunksize=chunk):
-            done(result)
-        pool.close()
+        for future in futures:
+            for result in future.result():
+                done(result)
+    except BrokenProcessPool:
+        # the workers died or could not start (for example a calling script without
+        # ``if __name__ == "__main__":``): the rest run here
+        _stop(pool)
+        state = start(*start_args)
+        for task in tasks[len(results):]:
+            done(work(state, task))
     except BaseException:
-        pool.terminate()
+        _stop(pool)
         raise
-    finally:
-        pool.join()
+    else:
+        pool.shutdown()
     return results

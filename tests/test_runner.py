@@ -5,6 +5,8 @@ analysis leaves the plan and a note."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -55,3 +57,24 @@ def test_an_interrupted_analysis_leaves_the_plan_and_a_note(tmp_path, monkeypatc
         "Option values: not computed, interrupted (Ctrl-C)",
         "Value of information: not computed, an earlier analysis was interrupted (Ctrl-C)")
     assert run.analyses.bottlenecks is not None
+
+
+def fails(_: int) -> dict:
+    raise ValueError("no licence")
+
+
+def test_a_start_that_fails_is_its_error_not_a_hang():
+    with pytest.raises(ValueError, match="no licence"):
+        run_all(square, list(range(20)), start=fails, start_args=(0,), workers=2)
+
+
+def test_a_script_without_a_main_guard_still_runs(tmp_path):
+    """Workers of an unguarded script run it again and die: the tasks then run in-process."""
+    script = tmp_path / "unguarded.py"
+    script.write_text("from planner.runner import run_all\n"
+                      "print(sum(run_all(max, list(range(40)), start=int, start_args=(0,), "
+                      "workers=2)))\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == str(sum(range(40)))
