@@ -36,8 +36,11 @@ from rich.markup import escape
 
 from planner.engine import Solved
 from planner.analysis.sweep import Parameter
-from planner.pipeline import SweepError, check_workbook, expose, solve_workbook, sweep_workbook
+from planner.pipeline import (
+    Step, SweepError, check_workbook, expose, solve_workbook, sweep_workbook,
+)
 from planner.recalc import recalculated
+from planner.brief import commitments
 from planner.report import RunInfo, write_report
 from planner.sheets import sensitivity_workbook
 from planner.results import expected_cost
@@ -49,6 +52,14 @@ from planner.xlsx import OutputError, atomic_save, check_writable
 
 EXIT_USAGE, EXIT_INVALID, EXIT_FILE, EXIT_INTERRUPTED = 2, 3, 4, 130
 
+
+
+class _ShownStep(Step):
+    def __init__(self, status, name: str) -> None:
+        self.status, self.name = status, name
+
+    def __call__(self, done: int, total: int) -> None:
+        self.status.update(f"{self.name} ... {done} of {total}")
 
 
 def _terminal_stream() -> TextIO:
@@ -66,20 +77,28 @@ class Terminal:
 
     def __init__(self) -> None:
         self.console = Console(file=_terminal_stream(), highlight=False, soft_wrap=True)
+        self.out = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+        """The answer goes to standard output; progress, logs and warnings to standard
+        error."""
         self.quiet = False
         self.start = time.perf_counter()
 
     def print(self, text: str) -> None:
         self.console.print(text)
 
+    def answer(self, text: str) -> None:
+        self.out.print(text)
+
     @contextmanager
     def phase(self, name: str):
-        """A step shown while it runs; it yields ``progress(done, total)`` for steps that
-        run many solves."""
+        """A step shown while it runs, then with a tick (a cross if it failed) and times; it
+        yields a :class:`~planner.pipeline.Step`, with progress for steps of many solves."""
         began = time.perf_counter()
         with self.console.status(f"{name} ...") as status:
-            yield lambda done, total: status.update(f"{name} ... {done} of {total}")
-        self.print(f"[green]✓[/] {name} [dim]({time.perf_counter() - began:.2f} s, "
+            step = _ShownStep(status, name)
+            yield step
+        mark = "[red]✗[/]" if step.failed else "[green]✓[/]"
+        self.print(f"{mark} {name} [dim]({time.perf_counter() - began:.2f} s, "
                    f"{time.perf_counter() - self.start:.1f} s in all)[/]")
 
     def solver_line(self, line: str) -> None:
@@ -173,7 +192,8 @@ def _solve_options(command):
     """The options ``solve`` and the commands that solve first share."""
     for option in reversed((
             click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
-                         required=True, help="Result workbook to write."),
+                         help="Result workbook to write; default: beside PATH, named "
+                         "<PATH's name>-result.xlsx (-exposure.xlsx for plan exposure)."),
             click.option("--time-limit", type=click.FloatRange(min=1),
                          help="Seconds; overrides Settings."),
             click.option("--mip-gap", type=click.FloatRange(0, 1), help="Overrides Settings."),
@@ -202,10 +222,16 @@ def exposure(term: Terminal, path: Path, output: Path, time_limit: float | None,
     _solve_and_write(term, path, output, time_limit, mip_gap, quiet, recalc, exposure=True)
 
 
-def _solve_and_write(term: Terminal, path: Path, output: Path, time_limit: float | None,
-                     mip_gap: float | None, quiet: bool, recalc: bool,
-                     exposure: bool = False) -> None:
+def default_output(path: Path, what: str) -> Path:
+    """``<path's name>-<what>.xlsx`` beside ``path``."""
+    return path.with_name(f"{path.stem}-{what}.xlsx")
+
+
+def _solve_and_write(term: Terminal, path: Path, output: Path | None,
+                     time_limit: float | None, mip_gap: float | None, quiet: bool,
+                     recalc: bool, exposure: bool = False) -> None:
     term.quiet = quiet
+    output = output or default_output(path, "exposure" if exposure else "result")
     try:
         check_writable(output, [path])
         with _readable(term, path, recalc) as readable:
@@ -241,22 +267,40 @@ def _solve_and_write(term: Terminal, path: Path, output: Path, time_limit: float
             cost += f", objective {solved.objective:,.0f}"
     if solved.status is not Status.OPTIMAL and solved.gap is not None:
         cost += f", within {solved.gap:.2%} of the best bound"
-    term.print(f"[{colour}]{solved.status.label}[/]: {escape(solved.message)}{cost}")
+    term.answer(f"[{colour}]{solved.status.label}[/]: {escape(solved.message)}{cost}")
     if run.explanation is not None:
         for line in run.explanation.lines():
-            term.print(escape(line))
+            term.answer(escape(line))
     found = run.analyses
+    if run.result is not None:
+        for line in commitments(run.result, found, currency) + _mix(run.result):
+            term.answer(escape(line))
     for line in (found.bottlenecks.headline[:1] if found.bottlenecks else []) + \
             (found.exposure.headline if found.exposure else []):
-        term.print(escape(line))
+        term.answer(escape(line))
     if exposure and found.exposure is None and not found.notes:
         term.print("[yellow]warning[/] exposure not computed: it needs an optimal plan")
     for note in found.notes:
         term.print(f"[yellow]warning[/] {escape(note)}")
-    term.print(f"Result written to {output}")
+    term.answer(f"Result written to {output}: open its Summary sheet"
+                + (", then Exposure" if found.exposure is not None else ""))
     for line in info.warnings():
         term.print(f"[yellow]warning[/] {escape(line)}")
     sys.exit(solved.status.exit_code)
+
+
+def _mix(result) -> list[str]:
+    """The cell families' expected shares of the output, as one line."""
+    mix = result.production_mix
+    if mix.empty:
+        return []
+    p = result.scenarios.set_index("Scenario")["Probability"]
+    output = (mix["Output"] * mix["Scenario"].map(p)).groupby(mix["Family"]).sum()
+    total = output.sum()
+    if total <= 0:
+        return []
+    return ["Cell output (expected over the scenarios): " + ", ".join(
+        f"{family} {share:.1%}" for family, share in (output / total).items())]
 
 
 SWEPT = {"spot_price": "spot price", "availability": "availability", "demand": "demand",
@@ -277,8 +321,9 @@ SWEPT = {"spot_price": "spot price", "availability": "availability", "demand": "
               help="Values from --from to --to, evenly spaced.")
 @click.option("--tolerance", type=click.FloatRange(min=0, min_open=True),
               help="Breakevens to within this; default 1% of the range.")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
-              help="Sensitivity workbook to write.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Sensitivity workbook to write; default: beside PATH, named "
+              "<PATH's name>-sweep.xlsx.")
 @click.option("--time-limit", type=click.FloatRange(min=1), help="Seconds per solve; "
               "overrides Settings.")
 @click.option("--mip-gap", type=click.FloatRange(0, 1), help="Overrides Settings.")
@@ -303,6 +348,7 @@ def sweep(term: Terminal, path: Path, start: float, stop: float, steps: int,
                   f"{'[0, 1]' if parameter.kind == 'availability' else '[0, infinity)'}; "
                   f"give --from and --to within it", EXIT_USAGE)
     values = [start + (stop - start) * k / (steps - 1) for k in range(steps)]
+    output = output or default_output(path, "sweep")
     try:
         check_writable(output, [path])
         with _readable(term, path, recalc) as readable:
@@ -327,5 +373,5 @@ def sweep(term: Terminal, path: Path, start: float, stop: float, steps: int,
             f"at {b['Breakeven']:.4g} (within {b['Within']:.2g})"
         if reference and pd.notna(b["Breakeven"]):
             at += f"; {reference} {b[reference]:,.0f} {currency}"
-        term.print(escape(f"{b['Event']}: {at}"))
-    term.print(f"Sensitivity written to {output}")
+        term.answer(escape(f"{b['Event']}: {at}"))
+    term.answer(f"Sensitivity written to {output}")

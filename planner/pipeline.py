@@ -31,8 +31,21 @@ from planner.unserved import unserved_demand
 from planner.validate import Validation, validate
 from planner.workbook import read_workbook
 
+class Step:
+    """What entering a phase gives: ``step(done, total)`` reports progress through many
+    solves; ``step.fail()`` marks the step as failed (a plan that fails its check)."""
+
+    failed = False
+
+    def __call__(self, done: int, total: int) -> None:
+        pass
+
+    def fail(self) -> None:
+        self.failed = True
+
+
 Phase = Callable[[str], AbstractContextManager]
-"""A named step; entering it gives ``progress(done, total)`` for steps of many solves."""
+"""A named step; entering it gives a :class:`Step`."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +71,7 @@ class Run:
 
 
 def _quiet(_: str) -> AbstractContextManager:
-    return nullcontext(lambda done, total: None)
+    return nullcontext(Step())
 
 
 def check_workbook(path: Path, phase: Phase = _quiet) -> Validation:
@@ -80,9 +93,11 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
         model = build(data, scaling)
     limit = float(v.settings["Time limit"]) if time_limit is None else time_limit
     gap = float(v.settings["MIP gap"]) if mip_gap is None else mip_gap
-    with phase("Solving with HiGHS and checking the plan"):
+    with phase("Solving with HiGHS and checking the plan") as step:
         plan = solve_built(model, data, scaling, time_limit=limit, mip_gap=gap,
                            on_log_line=on_log_line)
+        if plan.check is not None and not plan.check.ok:
+            step.fail()
     solved = plan.result
     if solved.status is Status.INFEASIBLE:
         with phase("Finding why no plan exists"):

@@ -15,6 +15,9 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.analysis import Analyses
+from planner.brief import write_brief
+from planner.charts import charts_sheet
+from planner.printing import finish
 from planner.analysis.risk import Measure, ValueOfInformation, describe_objective, risk_measures
 from planner.engine import Solved
 from planner.infeasibility import Explanation
@@ -132,9 +135,11 @@ def _risk(ws: Worksheet, result: PlanResult, information: ValueOfInformation | N
     stacked(ws, (32, 20, 90))
 
 
-def _summary(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run: RunInfo,
+def _details(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run: RunInfo,
              analyses: Analyses) -> None:
-    set_value(ws["A1"], "battery-planner result")
+    """The run in full: status, costs, bound and gap, versions, the plan's check, the
+    coefficient ranges, cost by category, demand per material, unmet demand, violations."""
+    set_value(ws["A1"], "Run details")
     ws["A1"].font = TITLE_FONT
     warnings = run.warnings()
     for i, line in enumerate(warnings, start=2):
@@ -201,7 +206,9 @@ def build_report(solved: SolveResult, result: PlanResult | None, run: RunInfo,
                  analyses: Analyses = Analyses()) -> Workbook:
     wb = Workbook()
     wb.active.title = "Summary"
-    _summary(wb.active, solved, result, run, analyses)
+    write_brief(wb.active, solved, result, run.warnings(), run.input_path.name, run.currency,
+                information, analyses)
+    _details(wb.create_sheet("Details"), solved, result, run, analyses)
     if explanation is not None:
         _infeasibility(wb.create_sheet("Infeasibility"), explanation)
     if result is not None:
@@ -215,7 +222,22 @@ def build_report(solved: SolveResult, result: PlanResult | None, run: RunInfo,
             exposure_sheets(wb, analyses.exposure, 2 if analyses.bottlenecks else 1)
         if analyses.option_values is not None:
             option_sheet(wb, analyses.option_values, wb.sheetnames.index("Decisions") + 1)
+        charts_sheet(wb, result, run.currency, 1)
+    _in_order(wb)
+    finish(wb)
     return wb
+
+
+ORDER = ("Summary", "Charts", "Bottlenecks", "Exposure", "Decisions", "Option values",
+         "Scenarios", "Risk", "Details", "Infeasibility",
+         *(name for name, _ in SHEETS if name != "Decisions"),
+         "Bottlenecks by period", "Exposure by start")
+"""The sheets in reading order: the brief, the answers, the run, then the long tables."""
+
+
+def _in_order(wb: Workbook) -> None:
+    for k, name in enumerate(n for n in ORDER if n in wb.sheetnames):
+        wb.move_sheet(name, k - wb.sheetnames.index(name))
 
 
 def write_report(path: Path, solved: SolveResult, result: PlanResult | None,

@@ -949,18 +949,18 @@ class Checker:
                 self.fail(f"Scenarios: no row for scenario {s}")
 
     def summary(self) -> None:
-        if "Summary" not in self.wb.sheetnames:
-            self.fail("result: sheet Summary is missing")
+        if "Details" not in self.wb.sheetnames:
+            self.fail("result: sheet Details is missing")
             return
-        cells = [list(r) + [None] * 3 for r in self.wb["Summary"].iter_rows(values_only=True)]
+        cells = [list(r) + [None] * 3 for r in self.wb["Details"].iter_rows(values_only=True)]
         items = {text(r[0]): r[1] for r in cells if len(r) > 1 and r[0] is not None}
         for item, want in (("Objective value", self.objective()),
                            ("Expected total cost", self.expected())):
             reported = next((v for k, v in items.items() if k.startswith(item)), "missing")
             if reported == "missing":
-                self.fail(f"Summary: no '{item}' item")
+                self.fail(f"Details: no '{item}' item")
             elif not isinstance(reported, (int, float)) or not close(reported, want, self.tol):
-                self.fail(f"Summary: {item.lower()} {reported!r} but the input's prices give "
+                self.fail(f"Details: {item.lower()} {reported!r} but the input's prices give "
                           f"{fmt(want)} (objective "
                           f"{word(self.plan.settings.get('objective')) or 'expected'})")
 
@@ -974,7 +974,7 @@ class Checker:
         start = next((i for i, r in enumerate(cells) if r and text(r[0]) == "Cost category"),
                      None)
         if start is None:
-            self.fail("Summary: no 'Cost category' table")
+            self.fail("Details: no 'Cost category' table")
             return
         reported_rows: dict[str, tuple] = {}
         for r in cells[start + 1:]:
@@ -984,30 +984,30 @@ class Checker:
         for c in plain:
             if c not in reported_rows:
                 if plain[c] or discounted[c] or c != COMMITMENTS_ROW:
-                    self.fail(f"Summary: cost category '{c}' is missing")
+                    self.fail(f"Details: cost category '{c}' is missing")
                 continue
             for got, want, what in zip(reported_rows[c], (plain[c], discounted[c]),
                                        ("cost", "discounted cost")):
                 if not close(got, want, self.tol):
-                    self.fail(f"Summary: {c} {what} {fmt(got)} but the input's prices give "
+                    self.fail(f"Details: {c} {what} {fmt(got)} but the input's prices give "
                               f"{fmt(want)}")
         total = reported_rows.get("total")
         if total is None:
-            self.fail("Summary: the cost-category table has no Total row")
+            self.fail("Details: the cost-category table has no Total row")
         else:
             parts = [v for k, v in reported_rows.items() if k != "total"]
             for j, what in enumerate(("cost", "discounted cost")):
                 summed = sum(v[j] for v in parts)
                 if not close(total[j], summed, self.tol):
-                    self.fail(f"Summary: Total {what} {fmt(total[j])} is not the sum of the "
+                    self.fail(f"Details: Total {what} {fmt(total[j])} is not the sum of the "
                               f"categories {fmt(summed)}")
             if not close(total[1], self.expected(), self.tol):
-                self.fail(f"Summary: Total discounted cost {fmt(total[1])} is not the expected "
+                self.fail(f"Details: Total discounted cost {fmt(total[1])} is not the expected "
                           f"total cost {fmt(self.expected())}")
         self.summary_demand(cells)
 
     def summary_demand(self, cells: list[list]) -> None:
-        """The Summary's expected demand, served and unmet per material."""
+        """The Details sheet's expected demand, served and unmet per material."""
         start = next((i for i, r in enumerate(cells) if r and text(r[0]) == "Material"), None)
         if start is None:
             return
@@ -1026,7 +1026,7 @@ class Checker:
             row = dict(zip(header, r))
             m = text(row["Material"])
             for column in ("Demand", "Served", "Unmet"):
-                self.reported(f"Summary: {m}", row, column, want[m][column] if m in want
+                self.reported(f"Details: {m}", row, column, want[m][column] if m in want
                               else 0.0)
 
     def risk_sheet(self) -> None:
@@ -1075,12 +1075,12 @@ def check(input_path: Path | str, result_path: Path | str, tol: float = 1e-6) ->
     wb = openpyxl.load_workbook(result_path, read_only=True, data_only=True)
     try:
         checker = Checker(plan, wb, tol)
-        if "Summary" in wb.sheetnames:
-            items = {text(r[0]): r[1] for r in wb["Summary"].iter_rows(values_only=True)
+        if "Details" in wb.sheetnames:
+            items = {text(r[0]): r[1] for r in wb["Details"].iter_rows(values_only=True)
                      if len(r) > 1 and r[0] is not None}
             digest = items.get("Input SHA-256")
             if digest is not None and text(digest) != _sha256(input_path):
-                checker.fail(f"Summary: Input SHA-256 {digest} is not that of {input_path.name};"
+                checker.fail(f"Details: Input SHA-256 {digest} is not that of {input_path.name};"
                              " the result was made from another input")
             if "Sourcing" not in wb.sheetnames:
                 checker.fail(f"result holds no plan (status {items.get('Status')!r})")

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from conftest import write_plan
 from planner.cli import main
 
-RESULT_SHEETS = ["Summary", "Bottlenecks", "Decisions", "Scenarios", "Risk", "Sourcing",
-                 "Processing", "Production mix", "Flows", "Spot purchases", "Stocks",
-                 "Unmet demand", "Costs", "Bottlenecks by period"]
+RESULT_SHEETS = ["Summary", "Charts", "Bottlenecks", "Decisions", "Scenarios", "Risk",
+                 "Details", "Sourcing", "Processing", "Production mix", "Flows",
+                 "Spot purchases", "Stocks", "Unmet demand", "Costs", "Bottlenecks by period"]
 
 
 def plan(*args: str | Path):
@@ -57,7 +57,7 @@ def test_validate_then_solve_round_trip(tmp_path, two_mines):
     assert "optimal" in result.output and "180" in result.output
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == RESULT_SHEETS
-    summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=4, max_col=2, values_only=True)
+    summary = {r[0]: r[1] for r in wb["Details"].iter_rows(min_row=4, max_col=2, values_only=True)
                if r[0]}
     assert summary["Status"] == "optimal"
     assert summary["Expected total cost (discounted, USD)"] == pytest.approx(180.0)
@@ -125,3 +125,27 @@ def test_result_file_gets_the_usual_permissions(tmp_path, two_mines):
         assert out.stat().st_mode & 0o777 == 0o644
     finally:
         os.umask(old)
+
+
+def test_solve_writes_beside_the_input_by_default(tmp_path, two_mines):
+    source = write_plan(tmp_path / "in.xlsx", two_mines)
+    result = CliRunner().invoke(main, ["solve", "-q", str(source)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "in-result.xlsx").exists()
+    # the answer on standard output, progress on standard error
+    assert "Result written to" in result.stdout and "open its Summary sheet" in result.stdout
+    assert "optimal" in result.stdout
+    assert "Solving with HiGHS" in result.stderr and "Solving with HiGHS" not in result.stdout
+
+
+def test_a_plan_that_fails_its_check_gets_a_cross(tmp_path, two_mines, monkeypatch):
+    import planner.engine
+    from planner.check import PlanCheck
+
+    monkeypatch.setattr(planner.engine, "check_plan",
+                        lambda *args: PlanCheck([], 0.0, 1.0, []))
+    source = write_plan(tmp_path / "in.xlsx", two_mines)
+    result = plan("solve", "-q", source, "-o", tmp_path / "out.xlsx")
+    assert result.exit_code == 10, result.output
+    assert "✗ Solving with HiGHS and checking the plan" in result.output
+    assert "✓ Solving with HiGHS" not in result.output

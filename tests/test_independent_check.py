@@ -286,7 +286,7 @@ COPIES = itertools.count()
 def tampered(result: Path, sheet: str, find, column: str, change) -> Path:
     """A copy of ``result`` with one cell changed: ``column`` of the first row ``find`` accepts.
 
-    The header is the first row holding ``column`` (row 3 for the Summary's Item/Value table).
+    The header is the first row holding ``column`` (row 3 for the Details sheet's Item/Value table).
     """
     copy = result.with_name(f"tampered_{next(COPIES)}_{sheet.replace(' ', '_')}_{result.name}")
     shutil.copy(result, copy)
@@ -337,7 +337,7 @@ def test_full_chain_result_passes(tmp_path):
     assert {r["Process"] for r in sheet_rows(result, "Processing") if r["Activity"] > 0} \
         == {"Refine", "Cells"}
     # By hand: 2026 costs 881,184 and 2027 costs 1,793,550, discounted by 1.08.
-    summary = {r[0]: r[1] for r in openpyxl.load_workbook(result)["Summary"].iter_rows(
+    summary = {r[0]: r[1] for r in openpyxl.load_workbook(result)["Details"].iter_rows(
         values_only=True)}
     assert summary["Expected total cost (discounted, USD)"] == \
         pytest.approx(881_184 + 1_793_550 / 1.08)
@@ -400,15 +400,15 @@ def test_tampered_flow_breaks_balances_and_costs(two_mines_result):
     found = check(input_path, bad)
     assert any(v.startswith("balance base / 2026 / B / Ore") for v in found), found
     assert any(v.startswith("balance base / 2026 / M / Ore") for v in found), found
-    assert any("transport" in v and "Summary" in v for v in found), found
+    assert any("transport" in v and "Details" in v for v in found), found
 
 
 def test_tampered_objective_is_reported(two_mines_result):
     input_path, result = two_mines_result
-    bad = tampered(result, "Summary", lambda r: str(r["Item"]).startswith("Expected total cost"),
+    bad = tampered(result, "Details", lambda r: str(r["Item"]).startswith("Expected total cost"),
                    "Value", lambda x: x + 1)
     found = check(input_path, bad)
-    assert found and all(v.startswith("Summary: expected total cost") for v in found), found
+    assert found and all(v.startswith("Details: expected total cost") for v in found), found
 
 
 def test_tampered_sourcing_over_capacity_is_reported(two_mines_result):
@@ -520,9 +520,9 @@ EVERY_FEATURE_TAMPERING = {
         "Scenarios", row_of(Scenario="crisis"), "Total cost", lambda x: x + 1000,
         ["Scenarios row 5: Total cost "]),
     "commitments in the Summary": (
-        "Summary", lambda r: r["Cost category"] == "Commitments (options taken)",
+        "Details", lambda r: r["Cost category"] == "Commitments (options taken)",
         "Discounted cost (USD)", lambda x: x + 1,
-        ["Summary: commitments (options taken) discounted cost "]),
+        ["Details: commitments (options taken) discounted cost "]),
 }
 
 
@@ -548,8 +548,8 @@ def test_flow_on_a_banned_lane_is_reported(every_result):
 
 @pytest.mark.parametrize("sheet, find, column, expected", [
     ("Risk", lambda r: str(r["Measure"]).startswith("CVaR at"), "Value", "Risk: CVaR at 75% "),
-    ("Summary", lambda r: str(r["Item"]).startswith("Expected total cost"), "Value",
-     "Summary: expected total cost "),
+    ("Details", lambda r: str(r["Item"]).startswith("Expected total cost"), "Value",
+     "Details: expected total cost "),
 ])
 def test_tampered_cvar_result_is_reported(every_cvar_result, sheet, find, column, expected):
     input_path, result = every_cvar_result
@@ -560,9 +560,9 @@ def test_tampered_cvar_result_is_reported(every_cvar_result, sheet, find, column
 # ---------------------------------------------------------------- found while checking
 
 def test_summary_number_formats_fit_their_items(two_mines_result):
-    """The Summary formats cells by fixed row: the objective and bound as money, Gap as %."""
+    """The Details sheet formats cells by fixed row: the objective and bound as money, Gap as %."""
     _, result = two_mines_result
-    ws = openpyxl.load_workbook(result)["Summary"]
+    ws = openpyxl.load_workbook(result)["Details"]
     formats = {ws.cell(row=r, column=1).value: ws.cell(row=r, column=2).number_format
                for r in range(4, ws.max_row + 1)}
     wrong = {item: formats[item] for item, want in (

@@ -61,7 +61,7 @@ def test_tight_country_share_policy_names_the_conflicting_rows(tmp_path):
                  "Demand row 3: 30 t of LiOH wanted at Ochang"):
         assert line in outcome.output, outcome.output
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Summary", "Infeasibility"]
+    assert wb.sheetnames == ["Summary", "Details", "Infeasibility"]
     table = list(wb["Infeasibility"].iter_rows(min_row=3, values_only=True))
     assert table[0] == ("Sheet", "Row", "Cell", "What it says", "Scenario", "Period")
     cells = {r[2] for r in table[1:]}

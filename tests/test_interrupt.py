@@ -113,7 +113,7 @@ def has_incumbent(line: str) -> bool:
 
 
 def summary(path: Path) -> dict[str, object]:
-    ws = openpyxl.load_workbook(path)["Summary"]
+    ws = openpyxl.load_workbook(path)["Details"]
     return {r[0]: r[1] for r in ws.iter_rows(min_row=4, max_col=2, values_only=True) if r[0]}
 
 

@@ -124,10 +124,10 @@ def table(ws, header_row: int = 1) -> list[dict[str, object]]:
 
 
 def summary_value(wb, prefix: str) -> object:
-    for item, value, *_ in wb["Summary"].iter_rows(values_only=True):
+    for item, value, *_ in wb["Details"].iter_rows(values_only=True):
         if isinstance(item, str) and item.startswith(prefix):
             return value
-    raise AssertionError(f"no Summary item starting with {prefix!r}")
+    raise AssertionError(f"no Details item starting with {prefix!r}")
 
 
 def decisions(wb) -> dict[str, dict[str, object]]:

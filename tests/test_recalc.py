@@ -78,7 +78,7 @@ def test_recalc_makes_the_formula_valid_and_leaves_the_input_alone(formula_plan,
     result = plan("solve", "--recalc", "-q", formula_plan, "-o", out)
     assert result.exit_code == 0, result.output
     assert "expected cost 188" in result.output
-    summary = {r[0]: r[1] for r in openpyxl.load_workbook(out)["Summary"]
+    summary = {r[0]: r[1] for r in openpyxl.load_workbook(out)["Details"]
                .iter_rows(min_row=4, max_col=2, values_only=True) if r[0]}
     assert summary["Input file"] == "in.xlsx"
     assert summary["Input SHA-256"] == before  # the input's own digest, not the copy's

@@ -1,0 +1,154 @@
+"""The Summary: a one-page brief of the plan, in sentences and a few figures.
+
+What an executive reads in a minute: the status and the answer, what to sign and what to
+leave (with what each is worth), the main sources by country, the lithium-ion versus
+sodium-ion share and the cost of each scenario against the base, the risk figures, what
+binds and what a failure costs, and any warning. Money in millions of the workbook's
+currency, shares as percent. The figures the checks need (bound, gap, coefficient ranges,
+the cost table) are on the Details sheet. It prints on one A4 landscape page.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from openpyxl.styles import Font
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from planner.analysis import Analyses, money_text
+from planner.analysis.risk import ValueOfInformation, risk_measures
+from planner.results import PlanResult, expected_cost, scenario_summary
+from planner.solve import SolveResult
+from planner.xlsx import TITLE_FONT, set_value, write_table
+
+WARNING_FONT = Font(bold=True, color="C00000")
+HEADING_FONT = Font(bold=True, size=12)
+MILLIONS = '#,##0.0'
+PERCENT = "0.0%"
+SOURCES = 6
+"""Countries listed by spend; the rest are summed."""
+
+
+def _heading(ws: Worksheet, row: int, text: str) -> int:
+    set_value(ws.cell(row=row, column=1), text)
+    ws.cell(row=row, column=1).font = HEADING_FONT
+    return row + 1
+
+
+def _lines(ws: Worksheet, row: int, lines: list[str], font: Font | None = None) -> int:
+    for line in lines:
+        set_value(ws.cell(row=row, column=1), line)
+        if font is not None:
+            ws.cell(row=row, column=1).font = font
+        row += 1
+    return row
+
+
+def _table(ws: Worksheet, row: int, frame: pd.DataFrame, formats: dict[str, str]) -> int:
+    rows = [[None if pd.isna(x) else x for x in r] for r in frame.itertuples(index=False)]
+    return write_table(ws, list(frame.columns), rows, row, formats) + 2
+
+
+def commitments(result: PlanResult, analyses: Analyses, currency: str) -> list[str]:
+    """What to sign and what to leave, with the value of each where it was computed."""
+    value = {} if analyses.option_values is None else \
+        analyses.option_values.set_index("Option")["Value of taking it"].to_dict()
+    lines = []
+    for _, d in result.decisions.iterrows():
+        taken = d["Taken"] > 1e-6
+        worth = value.get(d["Option"])
+        verb = "Sign" if d["Kind"] == "offtake" else "Take"
+        if taken:
+            share = "" if d["Taken"] > 1 - 1e-6 else f" ({d['Taken']:.0%} of it)"
+            text = f"{verb} {d['Option']}{share}: fixed cost {money_text(d['Fixed cost'], currency)}"
+            if worth is not None and not pd.isna(worth):
+                text += f"; leaving it would cost {money_text(worth, currency)} more"
+        else:
+            text = f"Leave {d['Option']}"
+            if worth is not None and not pd.isna(worth):
+                text += f": taking it would cost {money_text(-worth, currency)} more"
+        lines.append(text + ".")
+    return lines or ["No options to decide: the plan has no contract or investment options."]
+
+
+def _scenarios(result: PlanResult, currency: str) -> pd.DataFrame:
+    s = scenario_summary(result)
+    base = float(s["Total cost"].iloc[0])
+    table = pd.DataFrame({
+        "Scenario": s["Scenario"], "Probability": s["Probability"],
+        f"Total cost ({currency} M)": s["Total cost"] / 1e6,
+        f"Against {s['Scenario'].iloc[0]} ({currency} M)": (s["Total cost"] - base) / 1e6})
+    for column in (c for c in s.columns if c.endswith(" share") and c != "Largest unmet share"):
+        table[column] = s[column]
+    return table
+
+
+def _sources(result: PlanResult, currency: str) -> pd.DataFrame:
+    """Spend on mined and contracted supply by country, expected over the scenarios."""
+    sourcing = result.sourcing
+    p = result.scenarios.set_index("Scenario")["Probability"]
+    spend = (sourcing["Cost"] * sourcing["Scenario"].map(p)).groupby(
+        sourcing["Country"]).sum().sort_values(ascending=False)
+    total = spend.sum()
+    top = spend.head(SOURCES)
+    if len(spend) > SOURCES:
+        top[f"{len(spend) - SOURCES} more countries"] = spend.iloc[SOURCES:].sum()
+    return pd.DataFrame({"Country": top.index,
+                         f"Supply spend ({currency} M, expected)": top.to_numpy() / 1e6,
+                         "Share of spend": top.to_numpy() / total if total > 0 else 0.0})
+
+
+def _risk(result: PlanResult, information: ValueOfInformation | None,
+          currency: str) -> pd.DataFrame:
+    wanted = ("Expected cost", "Worst case", "Spread")
+    rows = [(m.name, m.value) for m in risk_measures(result.risk, result.scenarios)
+            if m.name in wanted or m.name.startswith("CVaR")]
+    if information is not None:
+        rows += [(m.name, m.value) for m in information.measures if m.name in ("EVPI", "VSS")]
+    return pd.DataFrame([(n, None if v is None else v / 1e6) for n, v in rows],
+                        columns=["Risk figure", f"{currency} M"])
+
+
+def write_brief(ws: Worksheet, solved: SolveResult, result: PlanResult | None,
+                warnings: list[str], input_name: str, currency: str,
+                information: ValueOfInformation | None, analyses: Analyses) -> None:
+    """The brief on ``ws`` (see the module text)."""
+    set_value(ws["A1"], f"battery-planner: {input_name}")
+    ws["A1"].font = TITLE_FONT
+    row = _lines(ws, 2, [f"Warning: {w}" for w in warnings], WARNING_FONT)
+    answer = f"The plan is {solved.status.label}" + (
+        "." if solved.message == "the plan is optimal" else f": {solved.message}.")
+    if result is None:
+        _lines(ws, row + 1, [answer, "See the Details sheet"
+                             + (" and the Infeasibility sheet." if solved.status.label ==
+                                "infeasible" else ".")])
+        return
+    answer += (f" Expected total cost {money_text(expected_cost(result), currency)} "
+               "(discounted, commitments and recourse).")
+    if result.risk.objective == "cvar":
+        answer += f" Objective (with the CVaR) {money_text(solved.objective, currency)}."
+    row = _lines(ws, row + 1, [answer]) + 1
+    row = _heading(ws, row, "What to sign")
+    row = _lines(ws, row, commitments(result, analyses, currency)) + 1
+    binds = []
+    if analyses.bottlenecks is not None:
+        binds += analyses.bottlenecks.headline[:2]
+    if analyses.exposure is not None:
+        binds += analyses.exposure.headline[:2]
+    if binds:
+        row = _heading(ws, row, "What binds")
+        row = _lines(ws, row, binds) + 1
+    if analyses.against_base is not None:
+        row = _heading(ws, row, "Scenarios against the base")
+        row = _lines(ws, row, analyses.against_base[1]) + 1
+    scenarios = _scenarios(result, currency)
+    row = _table(ws, row, scenarios, {c: PERCENT if "share" in c or c == "Probability"
+                                      else MILLIONS for c in scenarios.columns[1:]})
+    sources = _sources(result, currency)
+    if len(sources):
+        row = _table(ws, row, sources, {sources.columns[1]: MILLIONS,
+                                        "Share of spend": PERCENT})
+    _table(ws, row, _risk(result, information, currency), {f"{currency} M": MILLIONS})
+    ws.freeze_panes = None
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToHeight = 1
