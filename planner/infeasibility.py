@@ -153,17 +153,21 @@ def _upper_bound_members(var, rows: _Rows):
     unit = rows.unit
     if family == "v_supply":
         s, t, n, mat = index
-        yield Member("Supply", rows.origins.supply[(n, mat, t)], f"{n} supplies at most "
-                     f"{_q(rows.supply_of[(n, mat, t)].capacity)} {unit[mat]} of {mat}", s, t)
+        capacity = rows.supply_of[(n, mat, t)].capacity
+        yield Member("Supply", rows.origins.supply[(n, mat, t)], f"{n} supplies "
+                     f"{_available(rows, ('supply', s, t, (n, mat)), capacity, unit[mat])} "
+                     f"of {mat}", s, t)
         yield from _disrupted(rows, ("supply", s, t, (n, mat)))
     elif family == "v_activity":
         s, t, k = index
-        yield Member("Processes", rows.origins.process[k], f"{_makes(rows, k)} a period", s, t)
+        yield Member("Processes", rows.origins.process[k],
+                     f"{_makes(rows, k, ('process', s, t, (k,)))} a period", s, t)
         yield from _disrupted(rows, ("process", s, t, (k,)))
     elif family == "v_flow":
         s, t, x = index
         capacity = rows.lane_of[x].capacity
-        yield Member("Lanes", rows.origins.lane[x], f"lane {x} carries at most {_q(capacity)}"
+        yield Member("Lanes", rows.origins.lane[x],
+                     f"lane {x} carries {_available(rows, ('lane', s, t, (x,)), capacity)}"
                      if capacity is not None else f"lane {x} has no capacity limit", s, t)
         yield from _disrupted(rows, ("lane", s, t, (x,)))
     elif family == "v_spot":
@@ -189,10 +193,10 @@ def _demand(rows: _Rows, s: str, t: str, n: str, mat: str) -> Member:
                   f"{rows.unit[mat]} of {mat} wanted at {n}", s, t)
 
 
-def _makes(rows: _Rows, k: str) -> str:
-    """``k makes at most <capacity> <unit> of <output>``."""
+def _makes(rows: _Rows, k: str, hit: tuple = ()) -> str:
+    """``k makes at most <capacity> <unit> of <output>`` (what a disruption ``hit`` left)."""
     p = rows.process_of[k]
-    return f"{k} makes at most {_q(p.capacity)} {rows.unit[p.output]} of {p.output}"
+    return f"{k} makes {_available(rows, hit, p.capacity, rows.unit[p.output])} of {p.output}"
 
 
 def _disrupted(rows: _Rows, hit: tuple):
@@ -263,4 +267,19 @@ def _policy_text(p) -> str:
 
 
 def _q(x: float | None) -> str:
-    return "no limit" if x is None else f"{x:,.6g}"
+    """A quantity as a planner writes it: 3,250,000 and 0.125, not 3.25e+06."""
+    if x is None:
+        return "no limit"
+    if abs(x) >= 1e15 or (x != 0 and abs(x) < 1e-4):
+        return f"{x:.6g}"
+    return f"{x:,.6f}".rstrip("0").rstrip(".")
+
+
+def _available(rows: _Rows, hit: tuple, capacity: float | None, unit: str = "") -> str:
+    """``at most <capacity> <unit>``, or, where a disruption holds, what is left of it."""
+    d = rows.origins.disruption.get(hit)
+    unit = f" {unit}" if unit and capacity is not None else ""
+    if d is None or capacity is None:
+        return f"at most {_q(capacity)}{unit}"
+    return (f"at most {_q(capacity * d['availability'])}{unit} ({d['availability']:.0%} of "
+            f"{_q(capacity)}{unit})")

@@ -55,7 +55,12 @@ def _instructions(ws: Worksheet, notes: Sequence[str]) -> None:
 def _settings(ws: Worksheet, values: Mapping[str, object]) -> None:
     rows = [(s.key, values.get(s.key, s.default), s.unit, s.description) for s in SETTINGS]
     write_table(ws, SETTINGS_COLUMNS + ("Unit", "Description"), rows)
+    ws.column_dimensions["A"].width = max(len(s.key) for s in SETTINGS) + 4
     ws.column_dimensions["D"].width = 90
+    for row, setting in enumerate(SETTINGS, start=2):
+        dv = _validation(setting.as_column(), "B", f"B{row}")
+        if dv is not None:
+            ws.add_data_validation(dv)
 
 
 def _comment(column: Column) -> Comment:
@@ -72,8 +77,9 @@ def _comment(column: Column) -> Comment:
     return comment
 
 
-def _validation(column: Column, letter: str) -> DataValidation | None:
-    cells = f"{letter}3:{letter}{VALIDATED_ROWS + 2}"
+def _validation(column: Column, letter: str, cells: str | None = None) -> DataValidation | None:
+    """The cell check of ``column`` (in column ``letter``), on ``cells`` or its data rows."""
+    cells = cells or f"{letter}3:{letter}{VALIDATED_ROWS + 2}"
     if column.allowed:
         dv = DataValidation(type="list", formula1='"' + ",".join(column.allowed) + '"',
                             allow_blank=True, showErrorMessage=True)
@@ -85,10 +91,17 @@ def _validation(column: Column, letter: str) -> DataValidation | None:
         if column.allow_all_periods:
             dv.errorStyle = "warning"
             dv.error = f"Use a period from Periods or '{ALL_PERIODS}'."
-    elif column.kind is Kind.NUMBER and column.minimum is not None:
-        dv = DataValidation(type="decimal", operator="greaterThanOrEqual",
-                            formula1=str(column.minimum), allow_blank=True,
-                            showErrorMessage=True)
+    elif column.kind is Kind.NUMBER and (column.minimum is not None or column.positive):
+        kind = "whole" if column.whole else "decimal"
+        if column.positive:
+            dv = DataValidation(type=kind, operator="greaterThan", formula1="0")
+        elif column.maximum is not None:
+            dv = DataValidation(type=kind, operator="between", formula1=str(column.minimum),
+                                formula2=str(column.maximum))
+        else:
+            dv = DataValidation(type=kind, operator="greaterThanOrEqual",
+                                formula1=str(column.minimum))
+        dv.allow_blank, dv.showErrorMessage = True, True
     else:
         return None
     dv.errorTitle = column.name

@@ -33,3 +33,23 @@ def test_committed_workbook_is_up_to_date(name):
 def test_readme_sheet_reference_is_up_to_date():
     text = README.read_text(encoding="utf-8")
     assert text == with_reference(text), "run `python -m planner.docs` and commit README.md"
+
+
+def _checks(ws) -> dict[str, tuple]:
+    return {str(d.sqref).split(":")[0]: (d.type, d.operator, d.formula1, d.formula2)
+            for d in ws.data_validations.dataValidation}
+
+
+def test_the_template_checks_cells_as_the_validator_does():
+    """A probability lies in [0, 1], a recipe quantity is above 0, a time to recover is a
+    whole number, the Objective setting offers its choices; the Settings keys fit."""
+    from planner.schema import SETTINGS
+    from planner.template import build_workbook
+    wb = build_workbook()
+    assert _checks(wb["Scenarios"])["B3"] == ("decimal", "between", "0.0", "1.0")
+    assert _checks(wb["Recipes"])["C3"] == ("decimal", "greaterThan", "0", None)
+    assert _checks(wb["Sites"])["E3"][:2] == ("whole", "greaterThanOrEqual")
+    settings = wb["Settings"]
+    row = next(c.row for c in settings["A"] if c.value == "Objective")
+    assert _checks(settings)[f"B{row}"] == ("list", None, '"expected,cvar"', None)
+    assert settings.column_dimensions["A"].width >= max(len(s.key) for s in SETTINGS)

@@ -124,3 +124,28 @@ def test_a_price_shock_that_empties_the_spot_market_is_named(tmp_path):
         in says, says
     assert "PriceShocks row 3: the spot maximum of Ore is multiplied by 0 (scenario outage, " \
         "2026)" in says, says
+
+
+def test_a_disrupted_limit_says_what_is_left_in_plain_numbers(tmp_path):
+    """The stock needs 3,000,000 t at the end; mine A's 4,000,000 t are 50% available in the
+    only scenario: the conflict quotes 2,000,000 t, what is left, not the nominal limit."""
+    plan = {
+        "Periods": periods("2026"),
+        "Materials": [{"Material": "Ore", "Unit": "t", "Kind": "ore"}],
+        "Sites": sites(("A", "mine", "Chile"), ("M", "market", "China")),
+        "Supply": [{"Site": "A", "Material": "Ore", "Period": "all", "Capacity": 4_000_000,
+                    "Unit cost": 1}],
+        "Lanes": [{"Lane": "A-M", "From": "A", "To": "M", "Material": "Ore", "Cost": 0}],
+        "Demand": [{"Site": "M", "Material": "Ore", "Period": "2026", "Quantity": 1}],
+        "Stocks": [{"Site": "M", "Material": "Ore", "Maximum": 5_000_000,
+                    "End minimum": 3_000_000}],
+        "Scenarios": [{"Scenario": "dry", "Probability": 1}],
+        "Disruptions": [{"Scenario": "dry", "Scope": "supply", "Target": "A",
+                         "Availability": 0.5}],
+    }
+    run = solve_workbook(write_plan(tmp_path / "p.xlsx", plan))
+    assert run.solved.status.label == "infeasible"
+    says = [str(m) for m in run.explanation.members]
+    assert "Supply row 3: A supplies at most 2,000,000 t (50% of 4,000,000 t) of Ore " \
+           "(scenario dry, 2026)" in says, says
+    assert not any("e+0" in line for line in says), says
