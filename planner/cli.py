@@ -41,8 +41,10 @@ from planner.pipeline import (
 )
 from planner.recalc import recalculated
 from planner.brief import commitments
+from planner.compare import CompareError, read_result
+from planner.compare import compare as compare_results
 from planner.report import RunInfo, write_report
-from planner.sheets import sensitivity_workbook
+from planner.sheets import comparison_workbook, sensitivity_workbook
 from planner.results import expected_cost
 from planner.solve import Status
 from planner.template import write_template
@@ -301,6 +303,32 @@ def _mix(result) -> list[str]:
         return []
     return ["Cell output (expected over the scenarios): " + ", ".join(
         f"{family} {share:.1%}" for family, share in (output / total).items())]
+
+
+@main.command()
+@click.argument("first", type=click.Path(path_type=Path))
+@click.argument("second", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write the comparison to this workbook.")
+@click.pass_obj
+def compare(term: Terminal, first: Path, second: Path, output: Path | None) -> None:
+    """Compare two result workbooks (of plan solve): cost by category, cell output by family,
+    spend by country, options taken, risk figures and what binds, A beside B."""
+    try:
+        tables = compare_results(read_result(first), read_result(second))
+    except CompareError as exc:
+        term.fail(str(exc), EXIT_FILE)
+    for title, table in tables:
+        term.answer(f"[bold]{escape(title)}[/]")
+        term.answer(escape(table.to_string(index=False, float_format=lambda x: f"{x:,.2f}")))
+        term.answer("")
+    if output is not None:
+        try:
+            check_writable(output, [first, second])
+            atomic_save(comparison_workbook(tables, first.name, second.name), output)
+        except OutputError as exc:
+            term.fail(str(exc), EXIT_FILE)
+        term.answer(f"Comparison written to {output}")
 
 
 SWEPT = {"spot_price": "spot price", "availability": "availability", "demand": "demand",

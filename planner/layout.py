@@ -77,10 +77,11 @@ def stacked(ws: Worksheet, widths: tuple[int, ...] = ()) -> None:
 
 
 def titled(ws: Worksheet, title: str, frame: pd.DataFrame, row: int) -> int:
-    """A bold title line, then ``frame`` beneath it; returns the row after the table."""
+    """A bold title line, then ``frame`` beneath it; returns the row after the blank row
+    that follows the table (tables on one sheet are apart, so each reads as one)."""
     set_value(ws.cell(row=row, column=1), title)
     ws.cell(row=row, column=1).font = TITLE_FONT
-    return write_frame(ws, frame, row + 1) + 1
+    return write_frame(ws, frame, row + 1) + 2
 
 
 def sentences(ws: Worksheet, lines: list[str], row: int, title: str | None = None) -> int:

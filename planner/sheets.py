@@ -12,6 +12,7 @@ from planner.analysis.bottlenecks import Bottlenecks
 from planner.analysis.exposure import Exposure
 from planner.analysis.sweep import KINDS, Sweep
 from planner.layout import sentences, stacked, titled, write_frame
+from planner.printing import finish
 
 
 def _shown(frame: pd.DataFrame) -> pd.DataFrame:
@@ -93,7 +94,7 @@ def sensitivity_workbook(found: Sweep, currency: str, source: str) -> Workbook:
         f"in all. Costs discounted, in {currency}."], 1, f"Sensitivity to the {p}")
     row = titled(ws, "Where the plan changes", found.breakevens, row)
     header = row + 1
-    last = titled(ws, "Every point", found.points, row) - 1
+    last = titled(ws, "Every point", found.points, row) - 2
     columns = list(found.points.columns)
     stacked(ws, (14, 28, 18, 18))
     anchor = f"{get_column_letter(len(columns) + 2)}1"
@@ -108,4 +109,19 @@ def sensitivity_workbook(found: Sweep, currency: str, source: str) -> Workbook:
         if spend:
             _chart(ws, "Sourcing spend by country", currency, str(p), header, last, spend,
                    f"{get_column_letter(len(columns) + 2)}35")
+    finish(wb)
+    return wb
+
+
+def comparison_workbook(tables: list[tuple[str, pd.DataFrame]], first: str,
+                        second: str) -> Workbook:
+    """The comparison of two results (:func:`planner.compare.compare`) on one sheet."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Compare"
+    row = sentences(ws, [f"A: {first}", f"B: {second}"], 1, "Two results side by side")
+    for title, table in tables:
+        row = titled(ws, title, table, row)
+    stacked(ws)
+    finish(wb)
     return wb

@@ -183,6 +183,13 @@ def _readable(path: Path, data_only: bool) -> Workbook:
                              f"{REPAIR}") from exc
 
 
+def open_values(path: Path) -> Workbook:
+    """``path`` guarded (:func:`guard_file`) and opened read-only with its saved values; the
+    caller closes it. Raises :class:`InputFileError`."""
+    guard_file(path)
+    return _readable(path, data_only=True)
+
+
 def read_workbook(path: Path) -> RawWorkbook:
     """Read every sheet the schema knows from ``path``; other sheets are ignored.
 
