@@ -10,6 +10,8 @@ the cost table) are on the Details sheet. It prints on one A4 landscape page.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 from openpyxl.styles import Font
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -17,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.analysis import Analyses, money_text
 from planner.analysis.risk import ValueOfInformation, risk_measures
-from planner.results import PlanResult, expected_cost, scenario_summary
+from planner.results import PlanResult, expected_cost, scenario_summary, spend_by_country
 from planner.solve import SolveResult
 from planner.xlsx import TITLE_FONT, set_value, write_table
 
@@ -84,17 +86,14 @@ def _scenarios(result: PlanResult, currency: str) -> pd.DataFrame:
 
 
 def _sources(result: PlanResult, currency: str) -> pd.DataFrame:
-    """Spend on mined and contracted supply by country, expected over the scenarios."""
-    sourcing = result.sourcing
-    p = result.scenarios.set_index("Scenario")["Probability"]
-    spend = (sourcing["Cost"] * sourcing["Scenario"].map(p)).groupby(
-        sourcing["Country"]).sum().sort_values(ascending=False)
+    """Spend on mined and contracted supply by country (:func:`spend_by_country`)."""
+    spend = spend_by_country(result)
     total = spend.sum()
     top = spend.head(SOURCES)
     if len(spend) > SOURCES:
         top[f"{len(spend) - SOURCES} more countries"] = spend.iloc[SOURCES:].sum()
     return pd.DataFrame({"Country": top.index,
-                         f"Supply spend ({currency} M, expected)": top.to_numpy() / 1e6,
+                         f"Supply spend ({currency} M, discounted)": top.to_numpy() / 1e6,
                          "Share of spend": top.to_numpy() / total if total > 0 else 0.0})
 
 
@@ -105,8 +104,8 @@ def _risk(result: PlanResult, information: ValueOfInformation | None,
             if m.name in wanted or m.name.startswith("CVaR")]
     if information is not None:
         rows += [(m.name, m.value) for m in information.measures if m.name in ("EVPI", "VSS")]
-    return pd.DataFrame([(n, None if v is None else v / 1e6) for n, v in rows],
-                        columns=["Risk figure", f"{currency} M"])
+    return pd.DataFrame([(n, None if v is None else v / 1e6 if math.isfinite(v) else "infinite")
+                         for n, v in rows], columns=["Risk figure", f"{currency} M"])
 
 
 def write_brief(ws: Worksheet, solved: SolveResult, result: PlanResult | None,

@@ -16,7 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from models.model import COST_CATEGORIES
 from planner.xlsx import HEADER_FILL, HEADER_FONT, TITLE_FONT, set_value
-from planner.results import PlanResult
+from planner.results import PlanResult, spend_by_country
 
 MILLIONS = "#,##0.0"
 CHART_ROWS, CHART_COLUMNS = 17, 10
@@ -39,15 +39,16 @@ def chart_tables(result: PlanResult, currency: str) -> list[tuple[str, pd.DataFr
         output = _expected(mix, result, ["Period", "Cell"], "Output").unstack("Cell").fillna(0.0)
         out.append((f"Production mix ({unit}, expected)", output.reset_index(), unit, True))
     costs = result.cost_by_category()["Discounted cost"].reindex(list(COST_CATEGORIES))
+    costs.index = [c.capitalize() for c in costs.index]
+    costs["Commitments"] = result.decisions["Discounted cost"].sum()
     costs = costs[costs.abs() > 0] / 1e6
     if len(costs):
         out.append((f"Cost by category ({currency} M, discounted, expected)",
-                    pd.DataFrame({"Category": [c.capitalize() for c in costs.index],
-                                  f"{currency} M": costs.to_numpy()}), f"{currency} M", False))
-    if not result.sourcing.empty:
-        spend = _expected(result.sourcing, result, ["Country"], "Cost").sort_values(
-            ascending=False) / 1e6
-        out.append((f"Supply spend by country ({currency} M, expected)",
+                    pd.DataFrame({"Category": costs.index, f"{currency} M": costs.to_numpy()}),
+                    f"{currency} M", False))
+    spend = spend_by_country(result) / 1e6
+    if len(spend):
+        out.append((f"Supply spend by country ({currency} M, discounted, expected)",
                     pd.DataFrame({"Country": spend.index, f"{currency} M": spend.to_numpy()}),
                     f"{currency} M", False))
     totals = result.scenarios

@@ -168,7 +168,7 @@ def template(term: Terminal, path: Path, force: bool) -> None:
         write_template(path)
     except OutputError as exc:
         term.fail(str(exc), EXIT_FILE)
-    term.print(f"[green]✓[/] wrote {path}: fill it in, then run  plan validate {path}")
+    term.answer(f"[green]✓[/] wrote {path}: fill it in, then run  plan validate {path}")
 
 
 @main.command()
@@ -187,7 +187,7 @@ def validate(term: Terminal, path: Path, recalc: bool) -> None:
     term.report_validation(v, path)
     if not v.ok:
         sys.exit(EXIT_INVALID)
-    term.print(f"[green]✓[/] {path.name} is valid")
+    term.answer(f"[green]✓[/] {path.name} is valid")
 
 
 def _solve_options(command):
@@ -224,8 +224,10 @@ def exposure(term: Terminal, path: Path, output: Path, time_limit: float | None,
     _solve_and_write(term, path, output, time_limit, mip_gap, quiet, recalc, exposure=True)
 
 
-def default_output(path: Path, what: str) -> Path:
+def default_output(term: Terminal, path: Path, what: str) -> Path:
     """``<path's name>-<what>.xlsx`` beside ``path``."""
+    if not path.name:
+        term.fail(f"{path}: not a workbook file; give the input workbook's path", EXIT_FILE)
     return path.with_name(f"{path.stem}-{what}.xlsx")
 
 
@@ -233,7 +235,7 @@ def _solve_and_write(term: Terminal, path: Path, output: Path | None,
                      time_limit: float | None, mip_gap: float | None, quiet: bool,
                      recalc: bool, exposure: bool = False) -> None:
     term.quiet = quiet
-    output = output or default_output(path, "exposure" if exposure else "result")
+    output = output or default_output(term, path, "exposure" if exposure else "result")
     try:
         check_writable(output, [path])
         with _readable(term, path, recalc) as readable:
@@ -318,6 +320,10 @@ def compare(term: Terminal, first: Path, second: Path, output: Path | None) -> N
         tables = compare_results(read_result(first), read_result(second))
     except CompareError as exc:
         term.fail(str(exc), EXIT_FILE)
+    except (KeyError, ValueError, TypeError, StopIteration) as exc:
+        term.fail(f"{first.name} and {second.name} cannot be compared: a table of one of them "
+                  f"is not laid out as plan solve writes it ({exc!r}); solve the inputs again "
+                  "and compare the new results", EXIT_FILE)
     for title, table in tables:
         term.answer(f"[bold]{escape(title)}[/]")
         term.answer(escape(table.to_string(index=False, float_format=lambda x: f"{x:,.2f}")))
@@ -376,7 +382,7 @@ def sweep(term: Terminal, path: Path, start: float, stop: float, steps: int,
                   f"{'[0, 1]' if parameter.kind == 'availability' else '[0, infinity)'}; "
                   f"give --from and --to within it", EXIT_USAGE)
     values = [start + (stop - start) * k / (steps - 1) for k in range(steps)]
-    output = output or default_output(path, "sweep")
+    output = output or default_output(term, path, "sweep")
     try:
         check_writable(output, [path])
         with _readable(term, path, recalc) as readable:

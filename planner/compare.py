@@ -18,7 +18,8 @@ import pandas as pd
 from planner.workbook import InputFileError, open_values
 
 NEEDED = {"Details": "Cost category", "Decisions": "Option", "Scenarios": "Scenario",
-          "Production mix": "Scenario", "Sourcing": "Scenario", "Risk": "Measure"}
+          "Production mix": "Scenario", "Sourcing": "Scenario", "Risk": "Measure",
+          "Costs": "Scenario"}
 """Sheet -> the first header of the table read from it."""
 
 
@@ -106,8 +107,14 @@ def compare(a: Result, b: Result) -> list[tuple[str, pd.DataFrame]]:
     both("Cost by category (discounted)", "Cost category", costs)
     both("Cell output by family (expected, over the horizon)", "Family",
          lambda r: _expected(r.tables["Production mix"], probability(r), "Family", "Output"))
-    both("Supply spend by country (expected)", "Country",
-         lambda r: _expected(r.tables["Sourcing"], probability(r), "Country", "Cost"))
+    def spend(r: Result) -> pd.Series:
+        sourcing = r.tables["Sourcing"]
+        discount = r.tables["Costs"].groupby("Period")["Discount factor"].first()
+        return _expected(sourcing.assign(Cost=sourcing["Cost"].astype(float)
+                                         * sourcing["Period"].map(discount).astype(float)),
+                         probability(r), "Country", "Cost")
+
+    both("Supply spend by country (expected, discounted)", "Country", spend)
     both("Options taken (share)", "Option",
          lambda r: r.tables["Decisions"].set_index("Option")["Taken"].astype(float))
     both("Risk figures", "Measure", lambda r: pd.to_numeric(

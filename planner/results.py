@@ -223,6 +223,19 @@ def demand_by_material(result: PlanResult) -> pd.DataFrame:
     return out
 
 
+def spend_by_country(result: PlanResult) -> pd.Series:
+    """Spend on mined and contracted supply by the country of the source, expected over the
+    scenarios and discounted like every other cost, largest first."""
+    sourcing = result.sourcing
+    if sourcing.empty:
+        return pd.Series(dtype=float)
+    p = result.scenarios.set_index("Scenario")["Probability"]
+    discount = result.costs.groupby("Period")["Discount factor"].first()
+    weight = sourcing["Scenario"].map(p) * sourcing["Period"].map(discount)
+    return (sourcing["Cost"] * weight).groupby(sourcing["Country"]).sum().sort_values(
+        ascending=False)
+
+
 def expected_cost(result: PlanResult) -> float:
     """Probability-weighted total cost (commitments plus recourse, discounted)."""
     return float((result.scenarios["Probability"] * result.scenarios["Total cost"]).sum())

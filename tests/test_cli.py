@@ -149,3 +149,8 @@ def test_a_plan_that_fails_its_check_gets_a_cross(tmp_path, two_mines, monkeypat
     assert result.exit_code == 10, result.output
     assert "✗ Solving with HiGHS and checking the plan" in result.output
     assert "✓ Solving with HiGHS" not in result.output
+
+
+def test_a_folder_for_the_input_is_a_file_error_not_a_traceback(tmp_path):
+    result = plan("solve", "/")
+    assert result.exit_code == 4 and "not a workbook file" in result.output

@@ -92,3 +92,18 @@ def test_the_example_saved_by_libreoffice_solves_the_same(tmp_path, printed):
     again = solve_workbook(saved)
     assert again.validation.ok, [str(p) for p in again.validation.problems]
     assert again.solved.objective == pytest.approx(run.solved.objective, rel=1e-9)
+
+
+def test_the_charts_add_up_to_the_expected_cost(printed):
+    """The cost chart's bars (commitments included) sum to the expected total cost; the
+    spend by country is discounted like it."""
+    from planner.charts import chart_tables
+    from planner.results import expected_cost
+    _, run = printed
+    tables = {title.split(" (")[0]: table for title, table, _, _ in chart_tables(run.result,
+                                                                                 "USD")}
+    costs = tables["Cost by category"]
+    assert "Commitments" in list(costs["Category"])
+    assert costs["USD M"].sum() == pytest.approx(expected_cost(run.result) / 1e6, rel=1e-9)
+    mining = float(costs.set_index("Category").loc["Mining", "USD M"])
+    assert tables["Supply spend by country"]["USD M"].sum() == pytest.approx(mining, rel=1e-9)
