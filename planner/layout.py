@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.xlsx import TITLE_FONT, set_value, write_table
@@ -68,12 +67,10 @@ def write_frame(ws: Worksheet, frame: pd.DataFrame, start_row: int = 1) -> int:
                        number_formats(frame.columns))
 
 
-def stacked(ws: Worksheet, widths: tuple[int, ...] = ()) -> None:
+def stacked(ws: Worksheet) -> None:
     """A sheet of several tables one under another: no frozen header (each table froze its
-    own), and the first columns ``widths`` wide."""
+    own); :func:`planner.printing.finish` sizes its columns."""
     ws.freeze_panes = None
-    for j, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = width
 
 
 def titled(ws: Worksheet, title: str, frame: pd.DataFrame, row: int) -> int:

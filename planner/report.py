@@ -132,7 +132,7 @@ def _risk(ws: Worksheet, result: PlanResult, information: ValueOfInformation | N
              for name, s in information.solves],
             columns=["Extra solve", "Status", "Objective", "Seconds"])
         titled(ws, "Extra solves", solves, row)
-    stacked(ws, (32, 20, 90))
+    stacked(ws)
 
 
 def _details(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run: RunInfo,
@@ -186,7 +186,7 @@ def _details(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run:
         row = titled(ws, "Demand unmet outside stress scenarios", run.unserved, row + 2)
     titled(ws, "Plan check: the largest violation of each constraint family",
             _violations(run.plan), row + 2)
-    stacked(ws, (40, 70, 22, 16, 16, 14))
+    stacked(ws)
 
 
 def _infeasibility(ws: Worksheet, explanation: Explanation) -> None:
@@ -197,7 +197,7 @@ def _infeasibility(ws: Worksheet, explanation: Explanation) -> None:
          for m in explanation.members],
         columns=["Sheet", "Row", "Cell", "What it says", "Scenario", "Period"])
     write_frame(ws, table, 3)
-    stacked(ws, (18, 8, 14, 80, 24, 10))
+    stacked(ws)
 
 
 def build_report(solved: SolveResult, result: PlanResult | None, run: RunInfo,

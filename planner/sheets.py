@@ -31,7 +31,7 @@ def bottleneck_sheets(wb: Workbook, found: Bottlenecks, at: int) -> None:
         row = titled(ws, "The largest capacities re-solved 10% larger", found.resolved, row)
     titled(ws, "Every capacity, largest dual estimate of 10% more first", _shown(found.ranked),
            row)
-    stacked(ws, (8, 14, 16, 34))
+    stacked(ws)
     write_frame(wb.create_sheet("Bottlenecks by period"), _shown(found.by_period))
 
 
@@ -41,7 +41,7 @@ def option_sheet(wb: Workbook, values: pd.DataFrame, at: int) -> None:
         "Each option forced in and out, every other option free, the plan re-solved: the "
         "value of taking it is the objective forced out minus forced in."], 1)
     titled(ws, "Option values", values, row)
-    stacked(ws, (28, 12, 10, 20, 20, 20, 40))
+    stacked(ws)
 
 
 def against_base_rows(ws, table: pd.DataFrame, lines: list[str], row: int) -> int:
@@ -58,7 +58,7 @@ def exposure_sheets(wb: Workbook, found: Exposure, at: int) -> None:
     row = sentences(ws, [found.note], row)
     row = titled(ws, "By kind of node", found.by_group, row)
     titled(ws, "Every node, largest extra cost first", found.ranked, row)
-    stacked(ws, (8, 34, 20, 12, 12, 8))
+    stacked(ws)
     write_frame(wb.create_sheet("Exposure by start"), found.by_start)
 
 
@@ -96,7 +96,7 @@ def sensitivity_workbook(found: Sweep, currency: str, source: str) -> Workbook:
     header = row + 1
     last = titled(ws, "Every point", found.points, row) - 2
     columns = list(found.points.columns)
-    stacked(ws, (14, 28, 18, 18))
+    stacked(ws)
     anchor = f"{get_column_letter(len(columns) + 2)}1"
     if last > header:
         _chart(ws, "Cost against the parameter", currency, str(p), header, last,
