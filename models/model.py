@@ -358,7 +358,8 @@ def add_balance(m: pyo.ConcreteModel, data: PlanData) -> None:
         + I_{s,t,n,m} - I_{s,t-1,n,m}
 
     with the offtakes delivering at :math:`(n, m)` counted as supply and
-    :math:`I_{s,0,n,m}` the initial stock. Terms that do not exist at a node are left out.
+    :math:`I_{s,0,n,m}` the initial stock. Terms that do not exist at a node are left out,
+    and so is a node with none in a period (an offtake that starts later, for instance).
     """
     net = m.net
 
@@ -380,6 +381,8 @@ def add_balance(m: pyo.ConcreteModel, data: PlanData) -> None:
             before = m.periods.prev(t) if t != m.periods.first() else None
             inflow += m.v_stock[s, before, n, mat] if before else m.stock[(n, mat)].initial
             outflow += m.v_stock[s, t, n, mat]
+        if isinstance(inflow, (int, float)) and isinstance(outflow, (int, float)):
+            return pyo.Constraint.Skip  # nothing can move here in this period (0 == 0)
         return inflow == outflow
 
     m.c_balance = pyo.Constraint(m.balance_keys, rule=rule)

@@ -26,7 +26,7 @@ from planner.convert import Origins, origins, to_plan_data
 from planner.engine import PlanSolver, Solved, build, solve_built
 from planner.infeasibility import Explanation, explain
 from planner.results import PlanResult, extract
-from planner.solve import SolveResult, Status
+from planner.solve import SolveResult, Status, solver_name
 from planner.unserved import unserved_demand
 from planner.validate import Validation, validate
 from planner.workbook import read_workbook
@@ -87,10 +87,17 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
     v = check_workbook(path, phase)
     if not v.ok:
         return Run(v)
-    with phase("Building the model"):
+    with phase("Building the model") as step:
         data, rows = to_plan_data(v), origins(v)
         scaling = Scaling.choose(data)
-        model = build(data, scaling)
+        try:
+            model = build(data, scaling)
+        except Exception as exc:  # Pyomo raises many types: a result to explain, not a traceback
+            step.fail()
+            return Run(v, data, SolveResult(
+                Status.ERROR, f"the model could not be built ({type(exc).__name__}: {exc}); "
+                "the workbook passed validation, so this is the planner's fault: please report "
+                "it with the workbook", None, None, None, 0.0, solver_name(), ""), origins=rows)
     limit = float(v.settings["Time limit"]) if time_limit is None else time_limit
     gap = float(v.settings["MIP gap"]) if mip_gap is None else mip_gap
     with phase("Solving with HiGHS and checking the plan") as step:
