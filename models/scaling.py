@@ -125,27 +125,19 @@ class _Fit:
     def solve(self) -> Scaling:
         d = self.data
         output = {k.id: k.output for k in d.processes}
-        for r in d.supplies:
-            self.amount(r.capacity, r.material)
-            self.price(r.unit_cost, r.material)
+        limits = [(r.capacity, r.unit_cost, r.material) for r in d.supplies] \
+            + [(k.capacity, k.variable_cost, k.output) for k in d.processes] \
+            + [(x.capacity, x.unit_cost + x.tariff, x.material) for x in d.lanes] \
+            + [(r.quantity, r.penalty, r.material) for r in d.demands] \
+            + [(r.maximum, r.price, r.material) for r in d.spot_offers] \
+            + [(o.capacity, o.unit_cost, _option_material(o, output)) for o in d.options]
+        for amount, price, material in limits:
+            self.amount(amount, material)
+            self.price(price, material)
         for k in d.processes:
-            self.amount(k.capacity, k.output)
-            self.price(k.variable_cost, k.output)
             for i, a in k.recipe:
                 self.add(a, ("quantity", k.output, 1.0), ("quantity", i, -1.0))
-        for x in d.lanes:
-            self.amount(x.capacity, x.material)
-            self.price(x.unit_cost + x.tariff, x.material)
-        for r in d.demands:
-            self.amount(r.quantity, r.material)
-            self.price(r.penalty, r.material)
-        for r in d.spot_offers:
-            self.amount(r.maximum, r.material)
-            self.price(r.price, r.material)
         for o in d.options:
-            unit = _option_material(o, output)
-            self.amount(o.capacity, unit)
-            self.price(o.unit_cost, unit)
             self.add(o.fixed_cost, ("money", "", -1.0))
         for g in d.capacity_groups:
             self.add(g.capacity, ("group", g.id, -1.0))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from openpyxl.styles import Font
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -21,29 +20,11 @@ from planner.analysis import Analyses, money_text
 from planner.analysis.risk import ValueOfInformation, risk_measures
 from planner.results import PlanResult, expected_cost, scenario_summary, spend_by_country
 from planner.solve import SolveResult
-from planner.xlsx import TITLE_FONT, set_value, write_table
+from planner.layout import MILLIONS, SHARE, sentences
+from planner.xlsx import HEADING_FONT, TITLE_FONT, WARNING_FONT, set_value, write_table
 
-WARNING_FONT = Font(bold=True, color="C00000")
-HEADING_FONT = Font(bold=True, size=12)
-MILLIONS = '#,##0.0'
-PERCENT = "0.0%"
 SOURCES = 6
 """Countries listed by spend; the rest are summed."""
-
-
-def _heading(ws: Worksheet, row: int, text: str) -> int:
-    set_value(ws.cell(row=row, column=1), text)
-    ws.cell(row=row, column=1).font = HEADING_FONT
-    return row + 1
-
-
-def _lines(ws: Worksheet, row: int, lines: list[str], font: Font | None = None) -> int:
-    for line in lines:
-        set_value(ws.cell(row=row, column=1), line)
-        if font is not None:
-            ws.cell(row=row, column=1).font = font
-        row += 1
-    return row
 
 
 def _table(ws: Worksheet, row: int, frame: pd.DataFrame, formats: dict[str, str]) -> int:
@@ -114,39 +95,38 @@ def write_brief(ws: Worksheet, solved: SolveResult, result: PlanResult | None,
     """The brief on ``ws`` (see the module text)."""
     set_value(ws["A1"], f"battery-planner: {input_name}")
     ws["A1"].font = TITLE_FONT
-    row = _lines(ws, 2, [f"Warning: {w}" for w in warnings], WARNING_FONT)
+    row = sentences(ws, [f"Warning: {w}" for w in warnings], 2, font=WARNING_FONT)
     answer = f"The plan is {solved.status.label}" + (
         "." if solved.message == "the plan is optimal" else f": {solved.message}.")
     if result is None:
-        _lines(ws, row + 1, [answer, "See the Details sheet"
+        sentences(ws, [answer, "See the Details sheet"
                              + (" and the Infeasibility sheet." if solved.status.label ==
-                                "infeasible" else ".")])
+                                "infeasible" else ".")], row)
         return
     answer += (f" Expected total cost {money_text(expected_cost(result), currency)} "
                "(discounted, commitments and recourse).")
     if result.risk.objective == "cvar":
         answer += f" Objective (with the CVaR) {money_text(solved.objective, currency)}."
-    row = _lines(ws, row + 1, [answer]) + 1
-    row = _heading(ws, row, "What to sign")
-    row = _lines(ws, row, commitments(result, analyses, currency)) + 1
+    row = sentences(ws, [answer], row)
+    row = sentences(ws, commitments(result, analyses, currency), row, "What to sign",
+                    title_font=HEADING_FONT)
     binds = []
     if analyses.bottlenecks is not None:
         binds += analyses.bottlenecks.headline[:2]
     if analyses.exposure is not None:
         binds += analyses.exposure.headline[:2]
     if binds:
-        row = _heading(ws, row, "What binds")
-        row = _lines(ws, row, binds) + 1
+        row = sentences(ws, binds, row, "What binds", title_font=HEADING_FONT)
     if analyses.against_base is not None:
-        row = _heading(ws, row, "Scenarios against the base")
-        row = _lines(ws, row, analyses.against_base[1]) + 1
+        row = sentences(ws, analyses.against_base[1], row, "Scenarios against the base",
+                        title_font=HEADING_FONT)
     scenarios = _scenarios(result, currency)
-    row = _table(ws, row, scenarios, {c: PERCENT if "share" in c or c == "Probability"
+    row = _table(ws, row, scenarios, {c: SHARE if "share" in c or c == "Probability"
                                       else MILLIONS for c in scenarios.columns[1:]})
     sources = _sources(result, currency)
     if len(sources):
         row = _table(ws, row, sources, {sources.columns[1]: MILLIONS,
-                                        "Share of spend": PERCENT})
+                                        "Share of spend": SHARE})
     _table(ws, row, _risk(result, information, currency), {f"{currency} M": MILLIONS})
     ws.freeze_panes = None
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)

@@ -15,18 +15,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models.model import COST_CATEGORIES
-from planner.xlsx import HEADER_FILL, HEADER_FONT, TITLE_FONT, set_value
-from planner.results import PlanResult, spend_by_country
+from planner.xlsx import TITLE_FONT, set_value, write_table
+from planner.layout import MILLIONS, cells
+from planner.results import PlanResult, expected_by, spend_by_country
 
-MILLIONS = "#,##0.0"
 CHART_ROWS, CHART_COLUMNS = 17, 10
 """Cells a chart takes (7.5 by 16 cm): the charts sit two a row under the tables."""
-
-
-def _expected(frame: pd.DataFrame, result: PlanResult, by: list[str], value: str) -> pd.Series:
-    p = result.scenarios.set_index("Scenario")["Probability"]
-    weighted = frame[value] * frame["Scenario"].map(p)
-    return weighted.groupby([frame[c] for c in by], sort=False).sum()
 
 
 def chart_tables(result: PlanResult, currency: str) -> list[tuple[str, pd.DataFrame, str, bool]]:
@@ -36,7 +30,8 @@ def chart_tables(result: PlanResult, currency: str) -> list[tuple[str, pd.DataFr
     mix = result.production_mix
     if not mix.empty:
         unit = mix["Unit"].iloc[0]
-        output = _expected(mix, result, ["Period", "Cell"], "Output").unstack("Cell").fillna(0.0)
+        output = expected_by(mix, result.probability, ["Period", "Cell"], "Output").unstack(
+            "Cell").fillna(0.0)
         out.append((f"Production mix ({unit}, expected)", output.reset_index(), unit, True))
     costs = result.cost_by_category()["Discounted cost"].reindex(list(COST_CATEGORIES))
     costs.index = [c.capitalize() for c in costs.index]
@@ -78,21 +73,6 @@ def _bar(ws: Worksheet, title: str, first: int, last: int, columns: int, axis: s
     ws.add_chart(chart, anchor)
 
 
-def _table(ws: Worksheet, table: pd.DataFrame, first: int) -> int:
-    """``table`` with its header in row 2 from column ``first``; returns its last row."""
-    for j, name in enumerate(table.columns, start=first):
-        cell = ws.cell(row=2, column=j)
-        set_value(cell, str(name))
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-    for i, row in enumerate(table.itertuples(index=False), start=3):
-        for j, value in enumerate(row, start=first):
-            cell = ws.cell(row=i, column=j)
-            set_value(cell, value.item() if hasattr(value, "item") else value)
-            if j > first:
-                cell.number_format = MILLIONS
-    return 2 + len(table)
-
-
 def charts_sheet(wb: Workbook, result: PlanResult, currency: str, at: int) -> None:
     """The Charts sheet at position ``at``: the charts' tables side by side, the charts
     two a row beneath them."""
@@ -102,7 +82,9 @@ def charts_sheet(wb: Workbook, result: PlanResult, currency: str, at: int) -> No
     for title, table, _, _ in tables:
         set_value(ws.cell(row=1, column=first), title)
         ws.cell(row=1, column=first).font = TITLE_FONT
-        last = _table(ws, table, first)
+        columns = [str(c) for c in table.columns]
+        last = write_table(ws, columns, cells(table), 2, {c: MILLIONS for c in columns[1:]},
+                           first_column=first)
         placed.append((first, last))
         first += len(table.columns) + 1
     below = max(last for _, last in placed) + 3

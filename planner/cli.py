@@ -34,18 +34,18 @@ import pandas as pd
 from rich.console import Console
 from rich.markup import escape
 
-from planner.engine import Solved
 from planner.analysis.sweep import Parameter
+from planner.brief import commitments
+from planner.compare import CompareError, read_result
+from planner.compare import compare as compare_results
+from planner.engine import Solved
 from planner.pipeline import (
     Step, SweepError, check_workbook, expose, solve_workbook, sweep_workbook,
 )
 from planner.recalc import recalculated
-from planner.brief import commitments
-from planner.compare import CompareError, read_result
-from planner.compare import compare as compare_results
 from planner.report import RunInfo, write_report
+from planner.results import expected_by, expected_cost
 from planner.sheets import comparison_workbook, sensitivity_workbook
-from planner.results import expected_cost
 from planner.solve import Status
 from planner.template import write_template
 from planner.validate import Validation
@@ -298,8 +298,7 @@ def _mix(result) -> list[str]:
     mix = result.production_mix
     if mix.empty:
         return []
-    p = result.scenarios.set_index("Scenario")["Probability"]
-    output = (mix["Output"] * mix["Scenario"].map(p)).groupby(mix["Family"]).sum()
+    output = expected_by(mix, result.probability, "Family", "Output")
     total = output.sum()
     if total <= 0:
         return []

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.results import expected_by
 from planner.workbook import InputFileError, open_values
 
 NEEDED = {"Details": "Cost category", "Decisions": "Option", "Scenarios": "Scenario",
@@ -76,11 +77,6 @@ def read_result(path: Path) -> Result:
     return Result(path.name, tables, stages)
 
 
-def _expected(frame: pd.DataFrame, probability: pd.Series, by: str, value: str) -> pd.Series:
-    weights = frame["Scenario"].map(probability).astype(float)
-    return (frame[value].astype(float) * weights).groupby(frame[by]).sum()
-
-
 def _side_by_side(name: str, a: pd.Series, b: pd.Series, labels: tuple[str, str]) -> pd.DataFrame:
     table = pd.concat([a.rename(labels[0]), b.rename(labels[1])], axis=1).fillna(0.0)
     table["B - A"] = table[labels[1]] - table[labels[0]]
@@ -106,11 +102,11 @@ def compare(a: Result, b: Result) -> list[tuple[str, pd.DataFrame]]:
 
     both("Cost by category (discounted)", "Cost category", costs)
     both("Cell output by family (expected, over the horizon)", "Family",
-         lambda r: _expected(r.tables["Production mix"], probability(r), "Family", "Output"))
+         lambda r: expected_by(r.tables["Production mix"], probability(r), "Family", "Output"))
     def spend(r: Result) -> pd.Series:
         sourcing = r.tables["Sourcing"]
         discount = r.tables["Costs"].groupby("Period")["Discount factor"].first()
-        return _expected(sourcing.assign(Cost=sourcing["Cost"].astype(float)
+        return expected_by(sourcing.assign(Cost=sourcing["Cost"].astype(float)
                                          * sourcing["Period"].map(discount).astype(float)),
                          probability(r), "Country", "Cost")
 

@@ -11,7 +11,8 @@ from models.data import (
     ScenarioId, Site, SiteId, SpotOffer, SpotShock, Stock, Supply,
 )
 from planner.schema import ALL_PERIODS
-from planner.validate import Row, Validation, countries, lanes_hit
+from planner.reach import Reach
+from planner.validate import Row, Validation, countries
 
 CELL_MAKING_KINDS = ("cell", "product")
 """Processes whose output is of these kinds report their cost as cell making."""
@@ -41,32 +42,12 @@ Hit = tuple[str, str, str, tuple[str, ...]]
 
 
 def disruption_hits(v: Validation, periods: list[str]) -> dict[Hit, Row]:
-    """Disruptions resolved to what they hit, each hit with the row that holds (the lowest
-    availability of the rows that overlap there).
-
-    Supply and site scopes hit the Supply rows and offtakes at the site; a site scope also
-    hits its processes and every lane into or out of it; a country scope hits the lanes that
-    leave the country (an export ban).
-    """
-    t = v.tables
-    country = {r["site"]: r["country"] for r in t["Sites"]}
-    supplied = {(r["site"], r["material"]) for r in t["Supply"]} | \
-        {(r["target"], r["material"]) for r in t["Options"] if r["kind"] == "offtake"}
+    """Disruptions resolved to what they hit (:class:`~planner.reach.Reach`), each hit with
+    the row that holds (the lowest availability of the rows that overlap there)."""
+    reach = Reach.of_tables(v.tables)
     lowest: dict[Hit, Row] = {}
-    for d in t["Disruptions"]:
-        target, material = d["target"], d["material"]
-        hits: list[tuple[str, tuple[str, ...]]] = []
-        if d["scope"] in ("supply", "site"):
-            hits += [("supply", pair) for pair in sorted(supplied)
-                     if pair[0] == target and material in (None, pair[1])]
-        if d["scope"] == "site":
-            hits += [("process", (p["process"],)) for p in t["Processes"]
-                     if p["site"] == target and material in (None, p["output"])]
-        if d["scope"] in ("site", "country", "lane"):
-            hits += [("lane", (ln["lane"],)) for ln in lanes_hit(d, t["Lanes"], country)]
-        if d["scope"] == "process":
-            hits += [("process", (p["process"],)) for p in t["Processes"]
-                     if p["process"] == target and material in (None, p["output"])]
+    for d in v.tables["Disruptions"]:
+        hits = reach.hits(d["scope"], d["target"], d["material"])
         for period in period_range(d, periods):
             for kind, hit in hits:
                 key = (kind, d["scenario"], period, hit)

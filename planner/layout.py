@@ -6,11 +6,14 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.xlsx import TITLE_FONT, set_value, write_table
 
 QUANTITY, MONEY, SHARE = "#,##0.00", "#,##0", "0.0%"
+MILLIONS = "#,##0.0"
+"""Money in millions (the brief's and the charts' tables)."""
 FORMATS = {
     "Quantity": QUANTITY, "Capacity": QUANTITY, "Activity": QUANTITY, "Output": QUANTITY,
     "Demand": QUANTITY, "Served": QUANTITY, "Unmet": QUANTITY, "Maximum": QUANTITY,
@@ -81,13 +84,17 @@ def titled(ws: Worksheet, title: str, frame: pd.DataFrame, row: int) -> int:
     return write_frame(ws, frame, row + 1) + 2
 
 
-def sentences(ws: Worksheet, lines: list[str], row: int, title: str | None = None) -> int:
-    """``lines`` one per row from ``row`` (under a bold title); returns the row after."""
+def sentences(ws: Worksheet, lines: list[str], row: int, title: str | None = None, *,
+              font: Font | None = None, title_font: Font = TITLE_FONT) -> int:
+    """``lines`` one per row from ``row`` (under a bold title), in ``font``; returns the row
+    after the blank row that follows them."""
     if title:
         set_value(ws.cell(row=row, column=1), title)
-        ws.cell(row=row, column=1).font = TITLE_FONT
+        ws.cell(row=row, column=1).font = title_font
         row += 1
     for line in lines:
         set_value(ws.cell(row=row, column=1), line)
+        if font is not None:
+            ws.cell(row=row, column=1).font = font
         row += 1
     return row + 1

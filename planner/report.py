@@ -11,27 +11,25 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.analysis import Analyses
+from planner.analysis.risk import Measure, ValueOfInformation, describe_objective, risk_measures
 from planner.brief import write_brief
 from planner.charts import charts_sheet
-from planner.printing import finish
-from planner.analysis.risk import Measure, ValueOfInformation, describe_objective, risk_measures
 from planner.engine import Solved
 from planner.infeasibility import Explanation
+from planner.layout import MONEY, cells, sentences, stacked, titled, write_frame
+from planner.printing import finish
 from planner.results import (
     PlanResult, demand_by_material, expected_cost, scenario_summary, sourcing_shift,
     unmet_by_material,
 )
+from planner.sheets import against_base_rows, bottleneck_sheets, exposure_sheets, option_sheet
 from planner.solve import SolveResult
 from planner.unserved import describe
-from planner.sheets import against_base_rows, bottleneck_sheets, exposure_sheets, option_sheet
-from planner.layout import MONEY, cells, stacked, titled, write_frame
-from planner.xlsx import TITLE_FONT, atomic_save, set_value, write_table
+from planner.xlsx import TITLE_FONT, WARNING_FONT, atomic_save, set_value, write_table
 
-WARNING_FONT = Font(bold=True, color="C00000")
 
 SHEETS = (
     ("Decisions", "decisions"), ("Sourcing", "sourcing"), ("Processing", "processing"), ("Production mix", "production_mix"),
@@ -142,9 +140,8 @@ def _details(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run:
     set_value(ws["A1"], "Run details")
     ws["A1"].font = TITLE_FONT
     warnings = run.warnings()
-    for i, line in enumerate(warnings, start=2):
-        set_value(ws.cell(row=i, column=1), f"Warning: {line}")
-        ws.cell(row=i, column=1).font = WARNING_FONT
+    header_row = sentences(ws, [f"Warning: {line}" for line in warnings], 2,
+                           font=WARNING_FONT)
     facts = [
         ("Status", solved.status.label, None),
         ("Message", solved.message, None),
@@ -165,7 +162,6 @@ def _details(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run:
         ("Written at (UTC)", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"), None),
         *_check_facts(run.plan, run.currency),
     ]
-    header_row = 3 + len(warnings)
     row = write_table(ws, ["Item", "Value"], [f[:2] for f in facts], start_row=header_row)
     for i, (_, _, fmt) in enumerate(facts, start=header_row + 1):
         if fmt:

@@ -53,6 +53,11 @@ class PlanResult:
     """Per scenario: probability, total cost as the model computed it, and its parts."""
     risk: Risk
 
+    @property
+    def probability(self) -> pd.Series:
+        """Scenario -> its probability."""
+        return self.scenarios.set_index("Scenario")["Probability"]
+
     def cost_by_category(self) -> pd.DataFrame:
         """Expected cost per category, discounted and not, over all periods."""
         table = self.costs.assign(
@@ -223,16 +228,24 @@ def demand_by_material(result: PlanResult) -> pd.DataFrame:
     return out
 
 
+def expected_by(frame: pd.DataFrame, probability: pd.Series, by: str | list[str],
+                value: str) -> pd.Series:
+    """``value`` of the rows of ``frame`` (a table with a Scenario column), weighted by their
+    scenario's ``probability`` and summed by ``by``, in the order found."""
+    weight = frame["Scenario"].map(probability).astype(float)
+    keys = [frame[c] for c in ([by] if isinstance(by, str) else by)]
+    return (frame[value].astype(float) * weight).groupby(keys, sort=False).sum()
+
+
 def spend_by_country(result: PlanResult) -> pd.Series:
     """Spend on mined and contracted supply by the country of the source, expected over the
     scenarios and discounted like every other cost, largest first."""
     sourcing = result.sourcing
     if sourcing.empty:
         return pd.Series(dtype=float)
-    p = result.scenarios.set_index("Scenario")["Probability"]
     discount = result.costs.groupby("Period")["Discount factor"].first()
-    weight = sourcing["Scenario"].map(p) * sourcing["Period"].map(discount)
-    return (sourcing["Cost"] * weight).groupby(sourcing["Country"]).sum().sort_values(
+    discounted = sourcing.assign(Cost=sourcing["Cost"] * sourcing["Period"].map(discount))
+    return expected_by(discounted, result.probability, "Country", "Cost").sort_values(
         ascending=False)
 
 

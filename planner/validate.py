@@ -21,6 +21,7 @@ from planner.schema import (
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from planner.limits import as_float, check_spot_products, number_too_large, too_large
+from planner.reach import Reach
 from planner.serving import check_penalties
 from planner.workbook import RawCell, RawSheet, RawWorkbook
 
@@ -323,7 +324,7 @@ def check_scenarios(v: Validation) -> None:
         v.add("Scenarios", ref_of(v, "Scenarios", rows[-1], "probability"),
               f"the probabilities sum to {total:g}, not 1",
               "adjust them so that together they make 1")
-    country = {r["site"]: r["country"] for r in v.tables["Sites"]}
+    reach = Reach.of_tables(v.tables)
     output = {r["process"]: r["output"] for r in v.tables["Processes"]}
     for d in v.tables["Disruptions"]:
         if d["scope"] == "process" and d["target"] in output \
@@ -335,8 +336,9 @@ def check_scenarios(v: Validation) -> None:
         if d["availability"] is None or not 0 < d["availability"] < 1 \
                 or d["scope"] not in ("country", "lane"):
             continue
-        unlimited = [ln["lane"] for ln in lanes_hit(d, v.tables["Lanes"], country)
-                     if ln["capacity"] is None and ln["lane"] is not None]
+        capacity = {ln["lane"]: ln["capacity"] for ln in v.tables["Lanes"]}
+        unlimited = [lane for lane in reach.lanes_hit(d["scope"], d["target"], d["material"])
+                     if lane is not None and capacity[lane] is None]
         if unlimited:
             v.warn("Disruptions", ref_of(v, "Disruptions", d, "availability"),
                    f"a share of {d['availability']:g} leaves lane(s) {', '.join(unlimited)} "
@@ -441,19 +443,6 @@ def check_commitments(v: Validation) -> None:
 def countries(text: str | None) -> tuple[str, ...]:
     """The countries of a Policies row's comma-separated Countries cell."""
     return tuple(c.strip() for c in (text or "").split(",") if c.strip())
-
-
-def lanes_hit(d: Row, lanes: list[Row], country: dict[str, str]) -> list[Row]:
-    """The lanes a site, country or lane disruption ``d`` hits (for its material, if any)."""
-    def hit(lane: Row) -> bool:
-        if d["material"] not in (None, lane["material"]):
-            return False
-        if d["scope"] == "site":
-            return d["target"] in (lane["from"], lane["to"])
-        if d["scope"] == "country":
-            return country.get(lane["from"]) == d["target"] != country.get(lane["to"])
-        return d["scope"] == "lane" and lane["lane"] == d["target"]
-    return [lane for lane in lanes if hit(lane)]
 
 
 def check_period_names(v: Validation) -> None:

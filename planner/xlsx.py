@@ -30,7 +30,8 @@ HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HINT_FONT = Font(italic=True, color="595959")
 HINT_FILL = PatternFill("solid", fgColor="DDEBF7")
 TITLE_FONT = Font(bold=True, size=14)
-NOTE_FONT = Font(bold=True, color="C00000")
+NOTE_FONT = WARNING_FONT = Font(bold=True, color="C00000")
+HEADING_FONT = Font(bold=True, size=12)
 MAX_CELL_TEXT = 32_767
 MAX_SHEET_ROWS = 1_048_576
 """Rows in one Excel sheet: a header and 1,048,575 data rows."""
@@ -75,8 +76,9 @@ _SPILLS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def write_table(ws: Worksheet, columns: Sequence[str], rows: Iterable[Sequence[object]],
                 start_row: int = 1, number_format: dict[str, str] | None = None,
-                hints: Sequence[str] | None = None) -> int:
-    """Write a styled header (and optional hint row) and the rows; return the last row used.
+                hints: Sequence[str] | None = None, first_column: int = 1) -> int:
+    """Write a styled header (and optional hint row) and the rows from column
+    ``first_column``; return the last row used.
 
     Rows beyond the sheet's last row (:data:`MAX_SHEET_ROWS`) are not dropped: the table is
     kept for :func:`atomic_save` to write in full as CSV beside the workbook, and the sheet
@@ -91,13 +93,13 @@ def write_table(ws: Worksheet, columns: Sequence[str], rows: Iterable[Sequence[o
         if room < 0:
             raise ValueError(f"sheet {ws.title} has no room left for a table at row "
                              f"{start_row}")
-        spill = _Spill(ws.cell(row=start_row, column=1), list(columns), rows, room)
+        spill = _Spill(ws.cell(row=start_row, column=first_column), list(columns), rows, room)
         spill.describe(None)
         spill.note.font = NOTE_FONT
         _SPILLS.setdefault(ws.parent, []).append(spill)
         rows = itertools.islice(rows, room)
         start_row += 1
-    for j, name in enumerate(columns, start=1):
+    for j, name in enumerate(columns, start=first_column):
         cell = ws.cell(row=start_row, column=j)
         set_value(cell, name)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
@@ -105,27 +107,28 @@ def write_table(ws: Worksheet, columns: Sequence[str], rows: Iterable[Sequence[o
     r = start_row
     if hints:
         r += 1
-        for j, hint in enumerate(hints, start=1):
+        for j, hint in enumerate(hints, start=first_column):
             cell = ws.cell(row=r, column=j)
             set_value(cell, hint)
             cell.font, cell.fill = HINT_FONT, HINT_FILL
     formats = [number_format.get(name) for name in columns]
     for row in rows:
         r += 1
-        for j, value in enumerate(row, start=1):
-            cell = ws.cell(row=r, column=j)
+        for j, value in enumerate(row):
+            cell = ws.cell(row=r, column=first_column + j)
             set_value(cell, value)
-            if formats[j - 1] and isinstance(value, (int, float)):
-                cell.number_format = formats[j - 1]
+            if formats[j] and isinstance(value, (int, float)):
+                cell.number_format = formats[j]
     ws.freeze_panes = ws.cell(row=start_row + (2 if hints else 1), column=1)
-    fit_widths(ws, columns, hints)
+    fit_widths(ws, columns, hints, first_column)
     return r
 
 
-def fit_widths(ws: Worksheet, columns: Sequence[str], hints: Sequence[str] | None = None) -> None:
+def fit_widths(ws: Worksheet, columns: Sequence[str], hints: Sequence[str] | None = None,
+               first_column: int = 1) -> None:
     """Widen columns to their header (and hint), within sensible limits."""
-    for j, name in enumerate(columns, start=1):
-        width = max(len(str(name)), len(hints[j - 1]) * 0.8 if hints else 0, 10)
+    for j, name in enumerate(columns, start=first_column):
+        width = max(len(str(name)), len(hints[j - first_column]) * 0.8 if hints else 0, 10)
         ws.column_dimensions[get_column_letter(j)].width = min(width + 2, 48)
 
 

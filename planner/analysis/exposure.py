@@ -5,7 +5,7 @@ Supply Chain" (Interfaces 45(5), 2015): each node (site, process, lane, and each
 country's exports) is knocked out for its time to recover (TTR), with the plan's
 commitments fixed, and the recourse is re-solved in every scenario; the extra cost is the
 performance impact. The knock-out is a disruption at availability 0 in every scenario
-(:func:`planner.convert.disruption_hits`'s meaning of a site, process, lane or country
+(:class:`planner.reach.Reach`'s meaning of a site, process, lane or country
 scope), starting in each period; the worst start is reported. The time to survive (TTS)
 from a start is the longest outage with no more unmet demand than the plan has (stocks
 help), found by bisection; a node's TTS is the shortest over the starts at which the chain
@@ -30,6 +30,7 @@ from planner.analysis import money_text
 from planner.analysis.bottlenecks import REFINED_KINDS, objective_meaning
 from planner.convert import Origins
 from planner.engine import Solved
+from planner.reach import Reach
 from planner.lp import INFINITY, Change, Worker, resolve_in_worker, start_worker
 from planner.runner import run_all
 
@@ -41,7 +42,7 @@ expected demand."""
 @dataclass(frozen=True)
 class Node:
     kind: str
-    """site, process, lane or country."""
+    """site, process, lane or country: the disruption scope (:class:`Reach`) it fails by."""
     name: str
     group: str
     """What it is: the site's kind, refining process, cell-making process, lane, or
@@ -111,28 +112,11 @@ def nodes(data: PlanData, origins: Origins | None) -> list[Node]:
     return out
 
 
-def hits(node: Node, data: PlanData) -> list[tuple[str, tuple[str, ...]]]:
-    """What the node's failure takes out, as a disruption of its scope would: (supply,
-    (site, material)), (process, (process,)) or (lane, (lane,))."""
-    country = {n.id: n.country for n in data.sites}
-    if node.kind == "process":
-        return [("process", (node.name,))]
-    if node.kind == "lane":
-        return [("lane", (node.name,))]
-    if node.kind == "country":
-        return [("lane", (x.id,)) for x in data.lanes
-                if country[x.origin] == node.name != country[x.destination]]
-    supplied = {(r.site, r.material) for r in data.supplies} | \
-        {(o.target, o.material) for o in data.options if o.kind == "offtake"}
-    return ([("supply", pair) for pair in sorted(supplied) if pair[0] == node.name]
-            + [("process", (k.id,)) for k in data.processes if k.site == node.name]
-            + [("lane", (x.id,)) for x in data.lanes if node.name in (x.origin, x.destination)])
-
-
-def _knockouts(node: Node, plan: Solved, data: PlanData) -> tuple[Change, ...]:
+def _knockouts(node: Node, plan: Solved, data: PlanData, reach: Reach) -> tuple[Change, ...]:
     """Per period, the LP changes that take the node out in every scenario."""
     m, lp = plan.model, plan.lp
     offtakes = {(o.target, o.material): o.id for o in data.options if o.kind == "offtake"}
+    hit = reach.hits(node.kind, node.name)
     out = []
     for t in (p.id for p in data.periods):
         columns, rows = [], []
@@ -144,7 +128,7 @@ def _knockouts(node: Node, plan: Solved, data: PlanData) -> tuple[Change, ...]:
                     columns.append((j, 0.0, 0.0))
 
         for s in (x.id for x in data.scenarios):
-            for kind, target in hits(node, data):
+            for kind, target in hit:
                 if kind == "supply":
                     zero(m.v_supply, (s, t, *target))
                     option = offtakes.get(target)
@@ -227,7 +211,8 @@ def exposure(plan: Solved, data: PlanData, origins: Origins | None, currency: st
         return None
     demand = sum(d.quantity for d in data.demands)
     every = nodes(data, origins)
-    tasks = [NodeTask(_knockouts(n, plan, data), n.recovery, lifted, base.objective,
+    reach = Reach.of_data(data)
+    tasks = [NodeTask(_knockouts(n, plan, data, reach), n.recovery, lifted, base.objective,
                       base.readouts["unmet"], SURVIVES * demand) for n in every]
     outcomes = run_all(exposure_of_node, tasks, start=start_worker, start_args=(portable,),
                        on_done=on_done, fewest_per_worker=20)

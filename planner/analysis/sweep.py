@@ -23,7 +23,7 @@ from models.data import PlanData
 from models.scaling import Scaling
 from planner.engine import PlanSolver, Variant, VariantOutcome, interrupted, solve_variant, \
     start_plan_solver
-from planner.results import expected_cost, extract
+from planner.results import expected_by, expected_cost, extract
 from planner.runner import run_all
 from planner.solve import Status
 
@@ -95,16 +95,15 @@ def sweep_readout(model: pyo.ConcreteModel, data: PlanData, scaling: Scaling
     """What each point reports: expected cost, each cell family's expected output over
     the horizon and the demand that can take it, spend by country, the options' shares."""
     result = extract(model, data, scaling)
-    p = {s.id: s.probability for s in data.scenarios}
     out = {"expected cost": expected_cost(result)}
-    mix = result.production_mix
-    for family, part in mix.groupby("Family"):
-        out[f"family:{family}"] = float((part["Output"] * part["Scenario"].map(p)).sum())
+    for family, output in expected_by(result.production_mix, result.probability, "Family",
+                                      "Output").items():
+        out[f"family:{family}"] = float(output)
     for family, demand in family_demand(data).items():
         out[f"family demand:{family}"] = demand
-    sourcing = result.sourcing
-    for country, part in sourcing.groupby("Country"):
-        out[f"country:{country}"] = float((part["Cost"] * part["Scenario"].map(p)).sum())
+    for country, spend in expected_by(result.sourcing, result.probability, "Country",
+                                      "Cost").items():
+        out[f"country:{country}"] = float(spend)
     for _, r in result.decisions.iterrows():
         out[f"option:{r['Option']}"] = float(r["Taken"])
     return out
