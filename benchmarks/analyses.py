@@ -39,7 +39,7 @@ def one_run(data, rows, scaling) -> dict[str, tuple[float, int]]:
     out = {}
     out["baseline: rebuild and solve"] = (timed(lambda: solve_plan(
         data, scaling, time_limit=600, mip_gap=1e-6))[0], 1)
-    plan = solve_plan(data, scaling, time_limit=600, mip_gap=1e-6, hold_lp=True)
+    plan = solve_plan(data, scaling, time_limit=600, mip_gap=1e-6, reported=True)
     seconds, found = timed(lambda: bottlenecks(plan, data, rows, "USD"))
     out["bottlenecks"] = (seconds, len(found.resolved))
     seconds, found = timed(lambda: exposure(plan, data, rows, "USD"))

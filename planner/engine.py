@@ -137,39 +137,40 @@ def _fix_and_resolve(model, solved: SolveResult, time_limit: float, mip_gap: flo
 
 
 def solve_plan(data: PlanData, scaling: Scaling, *, time_limit: float, mip_gap: float,
-               fixed: dict[str, float] | None = None, hold_lp: bool = False) -> Solved:
+               fixed: dict[str, float] | None = None, reported: bool = False) -> Solved:
     """Build, solve and check the plan ``data`` (workbook units) in the internal units of
-    ``scaling``, quietly; ``fixed`` fixes options at the given shares; ``hold_lp`` keeps
-    the LP for the analyses (:attr:`Solved.lp`)."""
+    ``scaling``, quietly; ``fixed`` fixes options at the given shares; ``reported``: see
+    :func:`solve_built` (a variant re-solved by an analysis is not)."""
     model = build(data, scaling)
     fix_options(model, fixed or {})
     return solve_built(model, data, scaling, time_limit=time_limit, mip_gap=mip_gap,
-                       hold_lp=hold_lp)
+                       reported=reported)
 
 
 def solve_built(model: pyo.ConcreteModel, data: PlanData, scaling: Scaling, *,
                 time_limit: float, mip_gap: float,
                 on_log_line: Callable[[str], None] | None = None,
-                hold_lp: bool = True) -> Solved:
+                reported: bool = True) -> Solved:
     """Solve and check ``model``, built by :func:`build` from ``data`` and ``scaling``;
-    ``hold_lp``: keep the LP with its commitments fixed for the analyses."""
+    ``reported``: the plan the result describes, which keeps its coefficient ranges and its
+    LP with the commitments fixed for the analyses (:attr:`Solved.ranges`, :attr:`Solved.lp`)."""
     units = ModelUnits(data, scaling)
     held: list[tuple[Ranges, Ranges, HeldLP]] = []
     binary = any(v.is_binary() and not v.fixed for v in model.v_option.values())
 
     def inspect(solver) -> None:
-        held.append((*_ranges(solver, units), HeldLP.of_solver(solver, scaling.money)
-                     if hold_lp and not binary else None))
+        held.append((*_ranges(solver, units), None if binary else
+                     HeldLP.of_solver(solver, scaling.money)))
 
-    result = _in_workbook_units(solve(model, time_limit, mip_gap, on_log_line, inspect),
-                                scaling.money)
+    result = _in_workbook_units(solve(model, time_limit, mip_gap, on_log_line,
+                                      inspect if reported else None), scaling.money)
     ranges, lp = (held[0][:2], held[0][2]) if held else (None, None)
     if not result.status.has_plan:
         return Solved(result, model, units, None, ranges, "")
     note = ""
     if binary and result.status in (Status.OPTIMAL, Status.FEASIBLE):
         result, note, lp = _fix_and_resolve(model, result, time_limit, mip_gap, scaling.money,
-                                            hold_lp)
+                                            reported)
     check = check_plan(model, data, units, result.objective)
     if check.not_finite:
         result = replace(result, status=Status.ERROR,
