@@ -48,7 +48,7 @@ from planner.results import expected_by, expected_cost
 from planner.sheets import comparison_workbook, sensitivity_workbook
 from planner.solve import Status
 from planner.template import write_template
-from planner.validate import Validation
+from planner.problems import Validation
 from planner.workbook import InputFileError
 from planner.xlsx import OutputError, atomic_save, check_writable
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -12,7 +13,7 @@ from models.data import (
 )
 from planner.schema import ALL_PERIODS
 from planner.reach import Reach
-from planner.validate import Row, Validation, countries
+from planner.problems import Row, Validation, countries
 
 CELL_MAKING_KINDS = ("cell", "product")
 """Processes whose output is of these kinds report their cost as cell making."""
@@ -169,7 +170,7 @@ def to_plan_data(v: Validation) -> PlanData:
     kinds = {r["material"]: r["kind"] for r in t["Materials"]}
     offers = per_period(t["SpotMarket"], periods, ("material", "site"))
     hit = availabilities(v, periods)
-    total = sum(r["probability"] for r in t["Scenarios"])  # 1 within the validator's 1e-6
+    total = math.fsum(r["probability"] for r in t["Scenarios"])  # 1 within tolerance.PROBABILITY_SUM
     scenarios = tuple(Scenario(ScenarioId(r["scenario"]), r["probability"] / total, r["kind"])
                       for r in t["Scenarios"]) or (Scenario(BASE_SCENARIO, 1.0),)
     recipes: dict[str, list[tuple[MaterialId, float]]] = defaultdict(list)

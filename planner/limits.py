@@ -9,9 +9,6 @@ from two cells that reaches it: a spot price times the PriceShocks price multipl
 meet it, a spot maximum times the quantity multipliers (matching rows multiply, as in
 :func:`planner.convert.spot_shocks`). Products are floats, so a huge one is ``inf`` (or
 ``nan`` for 0 times ``inf``), never an ``OverflowError``.
-
-This module imports nothing of :mod:`planner.validate` at load time, since that module
-imports it; :func:`check_spot_products` imports what it needs when it runs.
 """
 
 from __future__ import annotations
@@ -19,12 +16,10 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
+from planner.convert import per_period, shocked_offers
+from planner.problems import Row, Validation, ref_of
 from planner.schema import Column
-
-if TYPE_CHECKING:
-    from planner.validate import Row, Validation
 
 LARGEST = 1e15
 """Smallest magnitude refused: HiGHS's ``large_matrix_value``, at and above which it takes
@@ -98,8 +93,6 @@ def check_spot_products(v: Validation) -> None:
     it, naming the spot offer; each cell is reported once, with how many more offers it
     spoils. Rows with a problem of their own are left out, since their values are not known.
     """
-    from planner.convert import per_period, shocked_offers  # convert imports validate
-    from planner.validate import ref_of
 
     periods = [r["period"] for r in v.tables.get("Periods", []) if r["period"] is not None]
     known = set(periods) | {"all"}

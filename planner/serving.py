@@ -4,21 +4,16 @@ A Demand row whose penalty is below every way of bringing one unit there is chea
 leave unmet than to serve, so an "optimal" plan serves none of it: a plan in GWh solved
 with the default penalty of 100,000 per unit served 0 of 33 GWh. :func:`check_penalties`
 warns of such rows; :func:`least_unit_costs` computes the bound and is of use elsewhere.
-
-This module imports nothing of :mod:`planner.validate` or :mod:`planner.convert` at load
-time, since :mod:`planner.validate` imports it; the functions import what they need.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import TYPE_CHECKING
 
+from planner.convert import per_period, spot_shocks
 from planner.limits import rows_without_problems
-
-if TYPE_CHECKING:
-    from planner.validate import Row, Validation
+from planner.problems import NETWORK_SHEETS, Row, Validation, ref_of
 
 Pair = tuple[str, str]
 """(site, material)."""
@@ -36,7 +31,6 @@ def _spot_offers(t: dict[str, list[Row]]) -> list[tuple[Row, float]]:
     lowest price factor: over the scenarios, the product of the Price multipliers of the
     PriceShocks rows that meet it (:func:`planner.convert.spot_shocks`), 1 in a scenario
     that none meets."""
-    from planner.convert import per_period, spot_shocks  # convert imports validate
 
     periods = [r["period"] for r in t.get("Periods", [])]
     scenarios = max(1, len(t.get("Scenarios", [])))
@@ -200,7 +194,6 @@ def check_penalties(v: Validation) -> None:
     Skipped while the network or the sheets it reads have problems (they would give wrong
     bounds), and where the bound did not settle or is infinite (other checks say why).
     """
-    from planner.validate import NETWORK_SHEETS, ref_of  # validate imports this module
 
     if any(p.sheet in (*NETWORK_SHEETS, *WARNING_SHEETS) for p in v.problems):
         return

@@ -2,87 +2,43 @@
 
 Each problem names its cell and says what is wrong and how to fix it:
 ``Supply!D7: -5 is negative; enter a capacity of at least 0``. Checks run in layers
-(sheets and columns, cells, keys and references, the network) and all of them run,
-so one pass lists everything a planner has to mend.
+(sheets and columns, cells, keys and references, the network, rows that change nothing)
+and all of them run, so one pass lists everything a planner has to mend; only while a
+needed sheet is absent do the layers after the references wait, as they would echo it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import math
-from collections import defaultdict
-from dataclasses import dataclass, field
+import re
 
-from planner.schema import (
-    ALL_PERIODS, COUNTRY_SHARES, SETTINGS, SETTINGS_COLUMNS, SETTINGS_SHEET, SHEETS, Column,
-    Kind, Sheet,
-)
 from openpyxl.utils import column_index_from_string, get_column_letter
 
+from planner.commitments import check_commitments
 from planner.limits import as_float, check_spot_products, number_too_large, too_large
-from planner.reach import Reach
+from planner.names import clean, closest, difference, key, spellings, suggestion
+from planner.noops import check_noops
+from planner.problems import Row, Validation, ref_of
+from planner.references import check_references
+from planner.sanity import (
+    check_gain_loops, check_idle, check_reachability, check_rows_with_reference_rules,
+)
+from planner.schema import (
+    ALL_PERIODS, SETTINGS, SETTINGS_COLUMNS, SETTINGS_SHEET, SHEETS, Column, Kind, Sheet,
+)
 from planner.serving import check_penalties
+from planner.tolerance import PROBABILITY_SUM, apart, same
 from planner.workbook import RawCell, RawSheet, RawWorkbook
 
 SHEETS_NEEDING_ROWS = ("Periods", "Materials", "Sites", "Demand")
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong with the workbook, where it is, and how to fix it."""
-
-    sheet: str
-    cell: str
-    what: str
-    fix: str
-
-    def __str__(self) -> str:
-        where = f"{self.sheet}!{self.cell}" if self.cell else self.sheet
-        return f"{where}: {self.what}; {self.fix}"
-
-
-Row = dict[str, object]
-"""A checked row: column field name -> typed value, plus ``_row`` (its row number)."""
-
-
-@dataclass
-class Validation:
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    settings: dict[str, object] = field(default_factory=dict)
-    tables: dict[str, list[Row]] = field(default_factory=dict)
-    letters: dict[str, dict[str, str]] = field(default_factory=dict)
-    """sheet -> column field -> the letter of its column, for later messages."""
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def add(self, sheet: str, cell: str, what: str, fix: str) -> None:
-        self.problems.append(Problem(sheet, cell, what, fix))
-
-    def warn(self, sheet: str, cell: str, what: str, fix: str) -> None:
-        self.warnings.append(Problem(sheet, cell, what, fix))
-
-
-def closest(value: str, known: list[str] | set[str]) -> str | None:
-    """The known name equal to ``value`` but for case and spaces, or else the closest one."""
-    folded = {" ".join(k.split()).casefold(): k for k in known}
-    exact = folded.get(" ".join(value.split()).casefold())
-    close = [exact] if exact else difflib.get_close_matches(value, list(known), n=1, cutoff=0.75)
-    return close[0] if close else None
-
-
-def suggestion(value: str, known: list[str] | set[str]) -> str:
-    """`` (did you mean 'X'?)`` for the known name closest to ``value``, or nothing."""
-    match = closest(value, known)
-    return f" (did you mean '{match}'?)" if match else ""
-
-
 def _typed(cell: RawCell, column: Column) -> tuple[object, str]:
     """The cell's value as the column's type, or ``(None, problem)``."""
     value = cell.value
+    if column.kind is Kind.TEXT and isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return _date_text(value), ""
     if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
         return None, f"a date or time ({value}) where {_expected(column)} belongs"
     if isinstance(value, bool):
@@ -90,8 +46,7 @@ def _typed(cell: RawCell, column: Column) -> tuple[object, str]:
     if column.kind is Kind.TEXT:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        text = " ".join(str(value).split())
-        return text, ""
+        return clean(str(value)), ""
     if isinstance(value, str):
         try:
             if math.isfinite(float(value.replace(",", ""))):
@@ -103,6 +58,14 @@ def _typed(cell: RawCell, column: Column) -> tuple[object, str]:
     if math.isnan(number):
         return None, f"{value} is not a number"
     return number, ""
+
+
+def _date_text(value: dt.datetime | dt.date | dt.time) -> str:
+    """A date typed into a text column (a spreadsheet turns 2026-01 into a date) as the
+    text it shows: ISO, without a time of midnight."""
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        value = value.date()
+    return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
 
 
 def _expected(column: Column) -> str:
@@ -138,7 +101,7 @@ def check_value(v: Validation, sheet: str, cell: RawCell, column: Column) -> obj
         v.add(sheet, cell.ref, problem, _fix(column))
         return None
     if column.allowed:
-        canonical = {a.casefold(): a for a in column.allowed}.get(str(value).casefold())
+        canonical = spellings(column.allowed).get(key(str(value)))
         if canonical is None:
             v.add(sheet, cell.ref, f"'{value}' is not a known {column.name.lower()}",
                   _fix(column))
@@ -171,18 +134,18 @@ def check_settings(v: Validation, wb: RawWorkbook) -> None:
         v.warn(SETTINGS_SHEET, "", "sheet is missing, so every setting takes its default",
                "add a Settings sheet (plan template writes one) to change them")
         return
+    note_reading(v, sheet, list(SETTINGS_COLUMNS))
     if not _has_columns(v, sheet, SETTINGS_COLUMNS):
         return
     by_key = {s.key: s for s in SETTINGS}
     seen: dict[str, str] = {}
     for _, row in sheet.rows:
         key_cell, value_cell = row["Key"], row["Value"]
-        key = " ".join(str(key_cell.value or "").split())
-        setting = by_key.get(key) or next(
-            (s for s in SETTINGS if s.key.casefold() == key.casefold()), None)
+        name = clean(str(key_cell.value or ""))
+        setting = {key(k): s for k, s in by_key.items()}.get(key(name))
         if setting is None:
-            v.add(SETTINGS_SHEET, key_cell.ref, f"'{key}' is not a known setting"
-                  f"{suggestion(key, list(by_key))}",
+            v.add(SETTINGS_SHEET, key_cell.ref, f"'{name}' is not a known setting"
+                  f"{suggestion(name, list(by_key))}",
                   "use one of: " + ", ".join(by_key))
             continue
         if setting.key in seen:
@@ -193,6 +156,43 @@ def check_settings(v: Validation, wb: RawWorkbook) -> None:
         value = check_value(v, SETTINGS_SHEET, value_cell, setting.as_column())
         if value is not None:
             v.settings[setting.key] = value
+
+
+def note_reading(v: Validation, sheet: RawSheet, columns: list[str]) -> None:
+    """What the reader noticed about how ``sheet`` is kept: its name or headers spelt
+    otherwise (warnings), a header written twice (a problem), hidden parts (warnings)."""
+    name = sheet.name
+    if sheet.written_as:
+        v.warn(name, "", f"read from the sheet '{sheet.written_as}', as its name differs from "
+               f"{name} only in case, spacing or Unicode form", f"rename the sheet {name}")
+    for cell in sheet.spelt:
+        v.warn(name, cell.ref, f"header '{cell.value}' read as the column "
+               f"'{closest(str(cell.value), columns)}'", "rename it to match")
+    for first, cell in sheet.repeated:
+        v.add(name, cell.ref, f"the column '{cell.value}' appears twice, here and in {first}, "
+              "so it is not clear which to read", "delete or rename one of the two")
+    if sheet.hidden:
+        v.warn(name, "", "the sheet is hidden; its rows are planned with",
+               "unhide it (Format > Sheet > Show) to check them")
+    if sheet.hidden_rows:
+        v.warn(name, f"A{sheet.hidden_rows[0]}", f"rows {_spans(sheet.hidden_rows)} are hidden "
+               "or filtered out; they are planned with like every other row",
+               "show them (or clear the filter) to check them, and delete the rows that "
+               "should not count")
+    for header in sheet.hidden_columns:
+        v.warn(name, f"{get_column_letter(sheet.columns[header])}1", f"the column '{header}' "
+               "is hidden; its values are read", "unhide it to check them")
+
+
+def _spans(numbers: list[int]) -> str:
+    """``3-5, 9`` for the sorted row numbers 3, 4, 5, 9."""
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in spans)
 
 
 def _has_columns(v: Validation, sheet: RawSheet, required: tuple[str, ...]) -> bool:
@@ -228,13 +228,18 @@ def check_sheet(v: Validation, wb: RawWorkbook, spec: Sheet) -> None:
     sheet = wb.sheets.get(spec.name)
     v.tables[spec.name] = []
     if sheet is None:
-        report = v.add if spec.name in SHEETS_NEEDING_ROWS else v.warn
+        needed = spec.name in SHEETS_NEEDING_ROWS
+        report = v.add if needed else v.warn
         report(spec.name, "", "sheet is missing" + suggestion(spec.name, wb.sheet_names)
-               + ("" if spec.name in SHEETS_NEEDING_ROWS else ", so it counts as empty"),
+               + ("" if needed else ", so it counts as empty"),
                f"add a sheet named {spec.name} with the columns "
                + ", ".join(c.name for c in spec.columns) + " (plan template writes one)")
+        if needed:
+            v.absent.add(spec.name)
         return
+    note_reading(v, sheet, [c.name for c in spec.columns])
     if not _has_columns(v, sheet, tuple(c.name for c in spec.columns if c.required)):
+        v.absent.add(spec.name)
         return
     for header in sheet.unknown_headers:
         v.warn(spec.name, header.ref, f"column '{header.value}' is not read"
@@ -243,10 +248,10 @@ def check_sheet(v: Validation, wb: RawWorkbook, spec: Sheet) -> None:
     if not sheet.rows and spec.name in SHEETS_NEEDING_ROWS:
         v.add(spec.name, f"A{sheet.first_data_row}", "the sheet has no rows",
               f"fill in at least one row: {spec.description}")
+        v.absent.add(spec.name)
     v.letters[spec.name] = {spec.column(name).field: get_column_letter(j)
                             for name, j in sheet.columns.items()}
-    keys: dict[tuple, int] = {}
-    folded_keys: dict[tuple, tuple] = {}
+    firsts: dict[tuple, tuple[int, tuple]] = {}
     for number, raw in sheet.rows:
         row: Row = {"_row": number}
         for column in spec.columns:
@@ -255,95 +260,34 @@ def check_sheet(v: Validation, wb: RawWorkbook, spec: Sheet) -> None:
                 row[column.field] = column.default
                 continue
             row[column.field] = check_value(v, spec.name, cell, column)
-        key = tuple(row[spec.column(k).field] for k in spec.key)
-        if None not in key:
-            first = keys.setdefault(key, number)
+        names = tuple(row[spec.column(k).field] for k in spec.key)
+        if None not in names:
+            first, spelt = firsts.setdefault(tuple(key(str(n)) for n in names), (number, names))
             if first != number:
+                written = "" if spelt == names else f" as {' / '.join(map(str, spelt))}"
+                unseen = difference(" / ".join(map(str, names)), " / ".join(map(str, spelt)))
                 v.add(spec.name, raw[spec.key[0]].ref,
-                      f"{' / '.join(map(str, key))} appears twice (first in row {first})",
-                      "keep one row per " + " and ".join(spec.key).lower())
-            twin = folded_keys.setdefault(tuple(str(k).casefold() for k in key), key)
-            if twin != key:
-                v.warn(spec.name, raw[spec.key[0]].ref,
-                       f"{' / '.join(map(str, key))} differs from {' / '.join(map(str, twin))} "
-                       "only in upper and lower case, so they count as different",
-                       "spell them the same if they are meant to be one")
+                      f"{' / '.join(map(str, names))} appears twice (first in row {first}"
+                      f"{written}){'; ' + unseen if unseen else ''}",
+                      "keep one row per " + " and ".join(spec.key).lower()
+                      + " (names that differ only in case or spacing are the same name)")
         v.tables[spec.name].append(row)
 
 
-def ref_of(v: Validation, sheet: str, row: Row, column: str) -> str:
-    return f"{v.letters.get(sheet, {}).get(column, 'A')}{row['_row']}"
-
-
-def check_references(v: Validation) -> None:
-    """Every reference names a row of the sheet it refers to; 'all' only where allowed."""
-    known = {spec.name: {r[spec.column(spec.key[0]).field] for r in v.tables[spec.name]} - {None}
-             for spec in SHEETS if len(spec.key) == 1}  # a blank or bad name is no name
-    known["Sites.Country"] = {r["country"] for r in v.tables["Sites"]} - {None}
-    for spec in SHEETS:
-        for column in (c for c in spec.columns if c.ref_by):
-            selector, targets = spec.column(column.ref_by[0]).field, dict(column.ref_by[1])
-            for row in v.tables[spec.name]:
-                value, sheet = row[column.field], targets.get(row[selector])
-                if value is None or sheet is None or value in known[sheet]:
-                    continue
-                where = sheet.replace(".", " column ")
-                v.add(spec.name, ref_of(v, spec.name, row, column.field),
-                      f"'{value}' is not listed on the {where} sheet"
-                      f"{suggestion(str(value), known[sheet])}",
-                      f"use a name from {where} for {column.ref_by[0].lower()} "
-                      f"'{row[selector]}'")
-                row[column.field] = None
-        for column in (c for c in spec.columns if c.ref):
-            names = known.get(column.ref, set())
-            for row in v.tables[spec.name]:
-                value = row[column.field]
-                if value is None or value in names:
-                    continue
-                cell = ref_of(v, spec.name, row, column.field)
-                if str(value).casefold() == ALL_PERIODS:
-                    if column.allow_all_periods:
-                        row[column.field] = ALL_PERIODS
-                        continue
-                    v.add(spec.name, cell, f"'{value}' is not allowed here",
-                          "enter one period from Periods, one row per period")
-                else:
-                    extra = f" or '{ALL_PERIODS}'" if column.allow_all_periods else ""
-                    v.add(spec.name, cell, f"'{value}' is not listed on the {column.ref} sheet"
-                          f"{suggestion(str(value), names)}",
-                          f"use a name from {column.ref}{extra}, or add '{value}' there")
-                row[column.field] = None
-
-
 def check_scenarios(v: Validation) -> None:
-    """Scenario probabilities sum to 1; disruptions that hit nothing, or leave an unlimited
-    lane unlimited, are warned of; period ranges run forward."""
+    """Scenario probabilities sum to 1 (:mod:`planner.tolerance`); period ranges of
+    Disruptions and PriceShocks rows run forward."""
     rows = v.tables["Scenarios"]
-    total = sum(r["probability"] or 0.0 for r in rows)
-    if rows and abs(total - 1.0) > 1e-6:
+    total = math.fsum(r["probability"] or 0.0 for r in rows)
+    shown, _ = apart(total, 1.0)
+    if rows and abs(total - 1.0) > PROBABILITY_SUM:
         v.add("Scenarios", ref_of(v, "Scenarios", rows[-1], "probability"),
-              f"the probabilities sum to {total:g}, not 1",
+              f"the probabilities sum to {shown}, not 1 (within {PROBABILITY_SUM:g})",
               "adjust them so that together they make 1")
-    reach = Reach.of_tables(v.tables)
-    output = {r["process"]: r["output"] for r in v.tables["Processes"]}
-    for d in v.tables["Disruptions"]:
-        if d["scope"] == "process" and d["target"] in output \
-                and d["material"] not in (None, output[d["target"]]):
-            v.warn("Disruptions", ref_of(v, "Disruptions", d, "material"),
-                   f"process {d['target']} makes {output[d['target']]}, not "
-                   f"{d['material']}, so this row disrupts nothing",
-                   "leave Material blank or name the process's output")
-        if d["availability"] is None or not 0 < d["availability"] < 1 \
-                or d["scope"] not in ("country", "lane"):
-            continue
-        capacity = {ln["lane"]: ln["capacity"] for ln in v.tables["Lanes"]}
-        unlimited = [lane for lane in reach.lanes_hit(d["scope"], d["target"], d["material"])
-                     if lane is not None and capacity[lane] is None]
-        if unlimited:
-            v.warn("Disruptions", ref_of(v, "Disruptions", d, "availability"),
-                   f"a share of {d['availability']:g} leaves lane(s) {', '.join(unlimited)} "
-                   "unlimited, as they have no capacity",
-                   "give those lanes a Capacity on the Lanes sheet for the share to apply")
+    elif rows and not same(total, 1.0) and all(r["probability"] is not None for r in rows):
+        v.warn("Scenarios", ref_of(v, "Scenarios", rows[-1], "probability"),
+               f"the probabilities sum to {shown}, so each is divided by that sum to make 1",
+               "adjust them to sum to exactly 1 to plan with them as typed")
     order = {r["period"]: i for i, r in enumerate(v.tables["Periods"])}
     for sheet in ("Disruptions", "PriceShocks"):
         for row in v.tables[sheet]:
@@ -376,170 +320,49 @@ def check_needed_columns(v: Validation) -> None:
                   f"{missing.replace('_', ' ')}", "fill in both, or neither")
 
 
-def check_commitments(v: Validation) -> None:
-    """Rules between Options, Processes, CapacityGroups, Stocks, Policies and Sites rows:
-    stock options need their stock, conversions fit their source, groups agree on their
-    capacity, end minimums fit, policies list known countries."""
-    t = v.tables
-    capacity = {r["process"]: r["capacity"] for r in t["Processes"]}
-    stocks = {(r["site"], r["material"]): r for r in t["Stocks"]}
-    room: dict[tuple, float] = defaultdict(float)
-    moved: dict[str, float] = defaultdict(float)
-    for row in t["Options"]:
-        if row["kind"] == "stock" and row["material"] is not None and row["target"] is not None:
-            pair = (row["target"], row["material"])
-            room[pair] += row["capacity"] or 0.0
-            if pair not in stocks:
-                v.add("Options", ref_of(v, "Options", row, "target"),
-                      f"stock option {row['option']} adds room to a stock of "
-                      f"{pair[1]} at {pair[0]} that the Stocks sheet does not list",
-                      f"add a Stocks row for {pair[0]} and {pair[1]} (Maximum 0 if the "
-                      "stock exists only when the option is taken)")
-        if row["kind"] != "conversion" or row["from_process"] is None:
-            continue
-        source = row["from_process"]
-        if source == row["target"]:
-            v.add("Options", ref_of(v, "Options", row, "from_process"),
-                  f"conversion {row['option']} converts {source} into itself",
-                  "name the process that gives up capacity in From process")
-            continue
-        moved[source] += row["capacity"] or 0.0
-        if capacity.get(source) is not None and moved[source] > capacity[source]:
-            v.add("Options", ref_of(v, "Options", row, "capacity"),
-                  f"conversions from {source} up to this row move {moved[source]:g} of "
-                  f"capacity but it has only {capacity[source]:g}, so they can never all "
-                  "be taken", f"convert at most {capacity[source]:g} from {source} in all")
-    for pair, r in stocks.items():
-        most = (r["maximum"] or 0.0) + room[pair]
-        if (r["end_minimum"] or 0.0) > most:
-            v.add("Stocks", ref_of(v, "Stocks", r, "end_minimum"),
-                  f"the end minimum {r['end_minimum']:g} exceeds the most the stock can "
-                  f"hold ({most:g}, with every stock option taken)",
-                  "lower the end minimum or raise the maximum")
-    first: dict[str, Row] = {}
-    for r in t["CapacityGroups"]:
-        head = first.setdefault(r["group"], r)
-        if r["capacity"] is not None and head["capacity"] not in (None, r["capacity"]):
-            v.add("CapacityGroups", ref_of(v, "CapacityGroups", r, "capacity"),
-                  f"group {r['group']} has capacity {r['capacity']:g} here but "
-                  f"{head['capacity']:g} in row {head['_row']}",
-                  "give every row of a group the same capacity")
-    known = {r["country"] for r in t["Sites"]}
-    for r in t["Policies"]:
-        if r["kind"] in COUNTRY_SHARES and r["countries"] is not None:
-            if not countries(r["countries"]):
-                v.add("Policies", ref_of(v, "Policies", r, "countries"),
-                      f"'{r['countries']}' lists no country", "enter one country, or several "
-                      "separated by commas, as written in the Sites sheet")
-            for country in countries(r["countries"]):
-                if country not in known:
-                    v.add("Policies", ref_of(v, "Policies", r, "countries"),
-                          f"'{country}' is not a country on the Sites sheet"
-                          f"{suggestion(country, known)}",
-                          "list countries as written in the Sites sheet's Country column, "
-                          "separated by commas")
+PERIOD_TIMES = (
+    (re.compile(r"(?:FY ?)?(\d{4})", re.I), lambda g: (int(g[0]), 1)),
+    (re.compile(r"(\d{4})-(\d{1,2})(?:-\d{1,2})?"), lambda g: (int(g[0]), int(g[1]))),
+    (re.compile(r"(\d{4}) ?-? ?([QH])([1-4])", re.I), lambda g: (int(g[0]), _month(g[1], g[2]))),
+    (re.compile(r"([QH])([1-4]) ?-? ?(\d{4})", re.I), lambda g: (int(g[2]), _month(g[0], g[1]))),
+)
+"""Period names that say when they are: 2026, FY2026, 2026-03, 2026-03-01, 2026 Q1, H2 2026."""
 
 
-def countries(text: str | None) -> tuple[str, ...]:
-    """The countries of a Policies row's comma-separated Countries cell."""
-    return tuple(c.strip() for c in (text or "").split(",") if c.strip())
+def _month(quarter_or_half: str, number: str) -> int:
+    return 1 + (int(number) - 1) * (3 if quarter_or_half.upper() == "Q" else 6)
+
+
+def period_time(name: str) -> tuple[int, int] | None:
+    """(year, first month) a period's name gives, or None where it gives none."""
+    for pattern, when in PERIOD_TIMES:
+        if found := pattern.fullmatch(name):
+            return when(found.groups())
+    return None
 
 
 def check_period_names(v: Validation) -> None:
-    """No period may be called 'all', the word for every period."""
-    for row in v.tables["Periods"]:
-        if str(row["period"]).casefold() == ALL_PERIODS:
+    """No period may be called 'all', the word for every period; where every name says
+    when its period is (years, dates, quarters), they must come in time order."""
+    rows = v.tables["Periods"]
+    for row in rows:
+        if key(str(row["period"])) == ALL_PERIODS:
             v.add("Periods", ref_of(v, "Periods", row, "period"),
                   f"a period may not be called '{row['period']}': '{ALL_PERIODS}' means "
                   "every period",
                   "name the period by its year or another word")
-
-
-NETWORK_SHEETS = ("Supply", "SpotMarket", "Processes", "Recipes", "Lanes", "Options", "Stocks")
-
-
-def check_reachability(v: Validation) -> None:
-    """Every demanded material can reach its site from some supply, spot market or process.
-
-    A (site, material) pair is reachable if it is supplied or bought there, made there by a
-    process whose inputs are all reachable there, or carried there by a lane from a site
-    where it is reachable; the fixed point of these rules is computed once. Skipped while
-    a network sheet has problems of its own, which would only echo here.
-    """
-    if any(p.sheet in NETWORK_SHEETS for p in v.problems):
+    times = [period_time(str(r["period"])) for r in rows]
+    if len(rows) < 2 or None in times:
         return
-    net = _Network(v.tables)
-    for row in v.tables["Demand"]:
-        pair = (row["site"], row["material"])
-        if None in pair or pair in net.reachable:
-            continue
-        v.add("Demand", ref_of(v, "Demand", row, "material"),
-              f"nothing can ever deliver {pair[1]} to {pair[0]}: {net.why_not(pair)}",
-              f"add a Supply or SpotMarket row, a process or a lane that brings {pair[1]} "
-              f"to {pair[0]} or to where it is made")
+    for before, after, row, previous in zip(times, times[1:], rows[1:], rows):
+        if after < before:
+            v.add("Periods", ref_of(v, "Periods", row, "period"),
+                  f"period {row['period']} is listed after {previous['period']} but its name "
+                  "puts it earlier; the sheet's order is the order of time",
+                  "list the periods from the earliest to the latest")
+            return
 
 
-class _Network:
-    """Which (site, material) pairs can ever hold material, and why the others cannot."""
-
-    def __init__(self, t: dict[str, list[Row]]) -> None:
-        self.recipe: dict[str, list[str]] = defaultdict(list)
-        for r in t["Recipes"]:
-            self.recipe[r["process"]].append(r["input"])
-        self.processes = [(p["process"], p["site"], p["output"]) for p in t["Processes"]]
-        self.lanes = [(r["lane"], r["from"], r["to"], r["material"]) for r in t["Lanes"]]
-        reachable = {(r["site"], r["material"]) for r in t["Supply"] + t["SpotMarket"]}
-        reachable |= {(r["target"], r["material"]) for r in t["Options"]
-                      if r["kind"] == "offtake"}
-        reachable |= {(r["site"], r["material"]) for r in t["Stocks"] if r["initial_level"]}
-        while True:
-            before = len(reachable)
-            reachable |= {(site, out) for name, site, out in self.processes
-                          if all((site, m) in reachable for m in self.recipe[name])}
-            reachable |= {(dst, mat) for _, src, dst, mat in self.lanes
-                          if (src, mat) in reachable}
-            if len(reachable) == before:
-                break
-        self.reachable = reachable
-
-    def why_not(self, pair: tuple[str, str], depth: int = 3, seen: frozenset = frozenset()) -> str:
-        """Why ``pair`` is unreachable, following missing inputs and lanes ``depth`` deep."""
-        site, material = pair
-        seen = seen | {pair}
-        reasons = []
-        for name, s, out in self.processes:
-            if (s, out) == pair:
-                lacking = [m for m in self.recipe[name] if (site, m) not in self.reachable]
-                reasons.append(f"process {name} lacks {', '.join(lacking)}"
-                               + self._deeper([(site, m) for m in lacking], depth, seen))
-        for lane, src, dst, mat in self.lanes:
-            if (dst, mat) == pair:
-                reasons.append(f"lane {lane} brings none from {src}"
-                               + self._deeper([(src, mat)], depth, seen))
-        return "; ".join(reasons) or f"no supply, spot market, process or lane brings {material}"
-
-    def _deeper(self, pairs: list[tuple[str, str]], depth: int, seen: frozenset) -> str:
-        pairs = [p for p in pairs if p not in seen]
-        if depth <= 1 or not pairs:
-            return ""
-        return " (" + "; ".join(f"at {s}: {self.why_not((s, m), depth - 1, seen)}"
-                                for s, m in pairs) + ")"
-
-
-def check_rows_with_reference_rules(v: Validation) -> None:
-    """Rules that tie two sheets together beyond plain references."""
-    with_recipe = {r["process"] for r in v.tables["Recipes"]}
-    for p in v.tables["Processes"]:
-        if p["process"] is not None and p["process"] not in with_recipe:
-            v.warn("Processes", ref_of(v, "Processes", p, "process"),
-                   f"process {p['process']} has no Recipes rows, so it makes "
-                   f"{p['output']} from nothing",
-                   "add its inputs on the Recipes sheet if it consumes any")
-    for lane in v.tables["Lanes"]:
-        if lane["from"] is not None and lane["from"] == lane["to"]:
-            v.add("Lanes", ref_of(v, "Lanes", lane, "to"),
-                  f"lane {lane['lane']} starts and ends at {lane['from']}",
-                  "give it another destination or delete the row")
 
 
 def validate(wb: RawWorkbook) -> Validation:
@@ -552,11 +375,16 @@ def validate(wb: RawWorkbook) -> Validation:
         check_sheet(v, wb, spec)
     check_references(v)
     check_period_names(v)
+    if v.absent:  # what ties the sheets together would only echo their absence
+        return v
     check_scenarios(v)
     check_spot_products(v)
     check_needed_columns(v)
     check_commitments(v)
     check_rows_with_reference_rules(v)
     check_reachability(v)
+    check_gain_loops(v)
+    check_idle(v)
+    check_noops(v)
     check_penalties(v)
     return v

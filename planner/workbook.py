@@ -1,8 +1,11 @@
 """Reading the input workbook into raw tables, cell by cell, without coercion.
 
-Only the sheets and columns the schema names are read. Each value keeps its cell
-reference so that the validator can name it; formulas without a saved value and error
-cells are marked, never turned into blanks.
+Only the sheets and columns the schema names are read, found by name as a person reads it
+(:mod:`planner.names`). Each value keeps its cell reference so that the validator can name
+it; formulas without a saved value and error cells are marked, never turned into blanks (a
+formula whose saved result is the empty string is a blank). Hidden sheets, rows and
+columns, and rows a filter leaves out, are read like the others and noted, so that the
+validator can warn of them.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from openpyxl.cell.read_only import EMPTY_CELL
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils import get_column_letter
 
+from planner.names import clean, key
 from planner.schema import SETTINGS_COLUMNS, SETTINGS_SHEET, SHEETS, SHEETS_BY_NAME
 
 MAX_HEADER_COLUMNS = 64
@@ -73,6 +77,18 @@ class RawSheet:
     rows: list[tuple[int, dict[str, RawCell]]] = field(default_factory=list)
     """(row number, header text -> cell) for every row that is not blank."""
     first_data_row: int = 2
+    spelt: list[RawCell] = field(default_factory=list)
+    """Headers read as a schema column although written with other case or spacing."""
+    repeated: list[tuple[str, RawCell]] = field(default_factory=list)
+    """(reference of the first, the repeat) for each header written twice."""
+    hidden_rows: list[int] = field(default_factory=list)
+    """Data rows the sheet hides (hidden, or filtered out by a filter); they are read."""
+    hidden_columns: list[str] = field(default_factory=list)
+    """Headers of read columns the sheet hides; they are read."""
+    hidden: bool = False
+    """The whole sheet is hidden; it is read."""
+    written_as: str = ""
+    """The sheet's name as the workbook spells it, where it differs from the schema's."""
 
 
 @dataclass
@@ -88,7 +104,8 @@ def _cell_reading(cell, formula: object, ref: str) -> RawCell:
     value = cell.value
     if cell.data_type == "e":
         return RawCell(value, ref, f"the cell holds the error {value}")
-    if value is None and isinstance(formula, str) and formula.startswith("="):
+    if value is None and isinstance(formula, str) and formula.startswith("=") \
+            and cell.data_type != "str":  # "str": the saved result is the empty string
         return RawCell(None, ref, f"the formula {formula} has no saved value")
     return RawCell(value, ref)
 
@@ -201,18 +218,23 @@ def read_workbook(path: Path) -> RawWorkbook:
     formulas: Workbook | None = None
     try:
         sheets = {}
-        for name in SCHEMA_SHEET_NAMES:
-            if name not in values.sheetnames:
-                continue
+        for name, written in _schema_sheets(values.sheetnames).items():
+            marks = _marks(values[written])
             formulas_ws = None
-            if _has_formulas(values[name]):
+            if marks.formulas:
                 formulas = formulas or _readable(path, data_only=False)
-                formulas_ws = formulas[name]
+                formulas_ws = formulas[written]
             try:
-                sheets[name] = _read_sheet(values[name], formulas_ws, name)
+                sheet = _read_sheet(values[written], formulas_ws, name)
             except Exception as exc:  # damaged sheet XML surfaces only as rows stream in
-                raise InputFileError(f"{path}: the sheet {name} is damaged and cannot be "
+                raise InputFileError(f"{path}: the sheet {written} is damaged and cannot be "
                                      f"read ({_why(exc)}); {REPAIR}") from exc
+            sheet.written_as = "" if written == name else written
+            sheet.hidden = values[written].sheet_state != "visible"
+            sheet.hidden_rows = [i for i, _ in sheet.rows if i in marks.hidden_rows]
+            sheet.hidden_columns = [h for h, j in sheet.columns.items()
+                                    if any(lo <= j <= hi for lo, hi in marks.hidden_columns)]
+            sheets[name] = sheet
         return RawWorkbook(path, sheets, list(values.sheetnames), notes)
     finally:
         values.close()
@@ -223,22 +245,67 @@ def read_workbook(path: Path) -> RawWorkbook:
 FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
 """A cell formula in sheet XML (``<f>``, ``<f t="shared" .../>``, ``<x:f>``); data
 validations' ``<formula1>`` do not count."""
+ROW_ELEMENT = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+COLUMN_ELEMENT = re.compile(rb"<(?:\w+:)?col\b([^>]*)>")
+HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
+TAIL = 4096
+"""Bytes of one block kept before the next, so that no element is cut in two."""
 
 
-def _has_formulas(ws, chunk: int = 1 << 20) -> bool:
-    """Whether the sheet's XML holds any cell formula, scanned as bytes, without parsing
-    (True where openpyxl does not give its source: then the formulas are read)."""
-    tail = b""
+@dataclass
+class Marks:
+    """What a sheet's XML says beyond its values: formulas, hidden rows and columns
+    (rows a filter leaves out are saved as hidden)."""
+
+    formulas: bool = False
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden_columns: set[tuple[int, int]] = field(default_factory=set)
+    """(first, last) 1-based column ranges."""
+
+
+def _attribute(attributes: bytes, name: bytes) -> int | None:
+    found = re.search(rb"\b" + name + rb'="(\d+)"', attributes)
+    return int(found.group(1)) if found else None
+
+
+def _marks(ws, chunk: int = 1 << 20) -> Marks:
+    """The sheet's :class:`Marks`, its XML scanned as bytes, without parsing (formulas
+    assumed where openpyxl does not give the sheet's source)."""
+    marks = Marks()
     try:
         opened = ws._get_source()
     except AttributeError:
-        return True
+        marks.formulas = True
+        return marks
+    tail = b""
     with opened as source:
         while block := source.read(chunk):
-            if FORMULA_ELEMENT.search(tail + block):
-                return True
-            tail = block[-16:]
-    return False
+            text = tail + block
+            marks.formulas = marks.formulas or bool(FORMULA_ELEMENT.search(text))
+            for found in ROW_ELEMENT.finditer(text):
+                number = _attribute(found.group(1), b"r")
+                if HIDDEN.search(found.group(1)) and number is not None:
+                    marks.hidden_rows.add(number)
+            for found in COLUMN_ELEMENT.finditer(text):
+                low, high = _attribute(found.group(1), b"min"), _attribute(found.group(1), b"max")
+                if HIDDEN.search(found.group(1)) and low is not None:
+                    marks.hidden_columns.add((low, high or low))
+            tail = block[-TAIL:]
+    return marks
+
+
+def _schema_sheets(names: list[str]) -> dict[str, str]:
+    """Schema sheet name -> the workbook's sheet read for it: the one of that name, else
+    the first whose name differs only in case, spacing or Unicode form."""
+    found = {}
+    for name in SCHEMA_SHEET_NAMES:
+        if name in names:
+            found[name] = name
+        else:
+            alike = [n for n in names if key(n) == key(name) and n not in SCHEMA_SHEET_NAMES]
+            if alike:
+                found[name] = alike[0]
+    return found
 
 
 def _read_sheet(values_ws, formulas_ws, name: str) -> RawSheet:
@@ -251,16 +318,23 @@ def _read_sheet(values_ws, formulas_ws, name: str) -> RawSheet:
         if ws is not None:
             ws.reset_dimensions()
     hints = _expected_columns(name)
+    by_key = {key(h): h for h in hints}
     header = next(values_ws.iter_rows(min_row=1, max_row=1, max_col=MAX_HEADER_COLUMNS,
                                       values_only=True), ())
     for j, text in enumerate(header, start=1):
         if text is None or (isinstance(text, str) and not text.strip()):
             continue
-        label = str(text).strip()
-        if label in hints and label not in sheet.columns:
-            sheet.columns[label] = j
+        label = clean(str(text))
+        cell = RawCell(label, f"{get_column_letter(j)}1")
+        name = label if label in hints else by_key.get(key(label))
+        if name is None:
+            sheet.unknown_headers.append(cell)
+        elif name in sheet.columns:
+            sheet.repeated.append((f"{get_column_letter(sheet.columns[name])}1", cell))
         else:
-            sheet.unknown_headers.append(RawCell(label, f"{get_column_letter(j)}1"))
+            sheet.columns[name] = j
+            if name != label:
+                sheet.spelt.append(cell)
     if not sheet.columns:
         return sheet
     width = max(sheet.columns.values())

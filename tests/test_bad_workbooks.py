@@ -343,8 +343,10 @@ CELL_CASES = [
     invalid("blank site name and an unknown site", cells(Sites_A5=None, Lanes_C4="Plnt"),
             "Sites!A5: Site is empty", "Lanes!C4: 'Plnt' is not listed on the Sites sheet",
             solve=True),
-    invalid("material differing only by case", cells(Recipes_B3="ore"),
-            "Recipes!B3: 'ore' is not listed on the Materials sheet (did you mean 'Ore'?)"),
+    invalid("material with a look-alike letter", cells(Recipes_B3="\u041ere"),
+            "Recipes!B3: '\u041ere' is not listed on the Materials sheet (did you mean 'Ore'? "
+            "they differ at character 1: '\u041e' U+041E CYRILLIC CAPITAL LETTER O here, "
+            "'O' U+004F LATIN CAPITAL LETTER O there)"),
     invalid("period not on Periods", cells(Demand_C4="2031"),
             "Demand!C4: '2031' is not listed on the Periods sheet"),
     invalid("duplicate key", rows(lambda c: c["Sites"].append(

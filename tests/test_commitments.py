@@ -153,8 +153,8 @@ def test_policy_for_one_period_only(tmp_path, two_mines):
 
 
 @pytest.mark.parametrize("policy, cell, words", [
-    ({"Kind": "max country share", "Material": "Ore", "Countries": "Australia, chile"},
-     "Policies!D3", "'chile' is not a country on the Sites sheet (did you mean 'Chile'?)"),
+    ({"Kind": "max country share", "Material": "Ore", "Countries": "Australia, Chle"},
+     "Policies!D3", "'Chle' is not a country on the Sites sheet (did you mean 'Chile'?)"),
     ({"Kind": "max country share", "Countries": "Chile"}, "Policies!C3", "names no material"),
     ({"Kind": "max country share", "Material": "Ore"}, "Policies!D3", "names no countries"),
     ({"Kind": "max process share"}, "Policies!E3", "names no process"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 import planner.pipeline
 from conftest import materials, periods, sites, write_plan
@@ -51,3 +53,84 @@ def test_a_model_that_cannot_be_built_is_a_result(tmp_path, monkeypatch):
         in result.output
     assert "✗ Building the model" in result.output
     assert (tmp_path / "out.xlsx").exists()
+
+
+SITES = sites(("M1", "mine", "Chile"), ("M2", "mine", "Australia"), ("R", "refinery", "China"),
+              ("P", "cell plant", "Germany"), ("K", "market", "Germany"))
+LANES = [("M1", "R", "Ore"), ("M2", "R", "Ore"), ("M2", "P", "Ore"), ("R", "P", "LCE"),
+         ("P", "K", "Cell"), ("R", "K", "LCE")]
+
+
+@st.composite
+def workbooks(draw) -> dict[str, list[dict]]:
+    """A random chain from two mines through a refinery and a cell plant to a market, with
+    any subset of its lanes, offtakes, expansions, conversions and stock options starting in
+    any period, stocks, a capacity group and country and process shares."""
+    names = [str(2026 + k) for k in range(draw(st.integers(1, 4)))]
+    period = st.sampled_from(names)
+    amount = st.integers(0, 50).map(float)
+    lanes = draw(st.lists(st.sampled_from(LANES), min_size=1, unique=True))
+    content = {
+        "Periods": periods(*names),
+        "Materials": materials(("Ore", "t", "ore"), ("LCE", "t", "chemical"),
+                               ("Cell", "GWh", "cell")),
+        "Sites": SITES,
+        "Supply": [{"Site": m, "Material": "Ore", "Period": draw(st.sampled_from(["all", *names])),
+                    "Capacity": draw(amount), "Unit cost": draw(amount)} for m in ("M1", "M2")],
+        "Processes": [
+            {"Process": "Refine", "Site": "R", "Output": "LCE", "Capacity": draw(amount),
+             "Variable cost": 10},
+            {"Process": "LFP", "Site": "P", "Output": "Cell", "Capacity": draw(amount),
+             "Variable cost": 20},
+            {"Process": "SIB", "Site": "P", "Output": "Cell", "Capacity": draw(amount),
+             "Variable cost": 30}],
+        "Recipes": [{"Process": "Refine", "Input": "Ore", "Quantity": 8},
+                    {"Process": "LFP", "Input": "LCE", "Quantity": 0.6},
+                    {"Process": "SIB", "Input": "Ore", "Quantity": 2}],
+        "Lanes": [{"Lane": f"{a}-{b}", "From": a, "To": b, "Material": m, "Cost": 1}
+                  for a, b, m in lanes],
+        "Demand": [{"Site": "K", "Material": draw(st.sampled_from(["Cell", "LCE"])),
+                    "Period": t, "Quantity": draw(amount), "Penalty": 1e6} for t in names],
+    }
+    options = [
+        {"Option": "deal", "Kind": "offtake", "Target": draw(st.sampled_from(["M1", "M2", "R"])),
+         "Material": "Ore", "Capacity": 10, "Unit cost": 3, "Fixed cost": 50,
+         "Take or pay": draw(st.sampled_from([0, 0.5]))},
+        {"Option": "grow", "Kind": "expansion", "Target": "Refine", "Capacity": 20,
+         "Fixed cost": 80, "Decision": draw(st.sampled_from(["binary", "continuous"]))},
+        {"Option": "retool", "Kind": "conversion", "Target": "SIB", "From process": "LFP",
+         "Capacity": 0.5 * content["Processes"][1]["Capacity"], "Fixed cost": 40},
+        {"Option": "pile", "Kind": "stock", "Target": "R", "Material": "LCE", "Capacity": 30,
+         "Fixed cost": 5, "Cost basis": "per period"}]
+    content["Options"] = [{**o, "Earliest period": draw(period)}
+                          for o in options if draw(st.booleans())]
+    if draw(st.booleans()):
+        content["Stocks"] = [{"Site": "R", "Material": "LCE", "Initial level": draw(amount),
+                              "Maximum": draw(amount), "Holding cost": 1}]
+    elif any(o["Kind"] == "stock" for o in content["Options"]):
+        content["Stocks"] = [{"Site": "R", "Material": "LCE", "Maximum": 0}]
+    if draw(st.booleans()):
+        content["CapacityGroups"] = [{"Group": "line", "Process": p, "Capacity": draw(amount)}
+                                     for p in ("LFP", "SIB")]
+    content["Policies"] = draw(st.lists(st.sampled_from([
+        {"Policy": "cap", "Kind": "max country share", "Material": "Ore",
+         "Countries": "Chile", "Share": 0.6},
+        {"Policy": "floor", "Kind": "min country share", "Material": "Ore",
+         "Countries": "Australia", "Share": 0.2},
+        {"Policy": "sib", "Kind": "max process share", "Process": "SIB", "Share": 0.5}]),
+        unique_by=lambda p: p["Policy"]))
+    return content
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(workbooks())
+def test_every_valid_workbook_builds_and_solves_or_says_why(tmp_path, content):
+    """Whatever lanes are missing and whenever options start, a valid workbook builds: the
+    solve ends optimal or infeasible (never a build error), and an optimal plan is checked."""
+    run = solve_workbook(write_plan(tmp_path / "random.xlsx", content))
+    assume(run.validation.ok)
+    assert run.solved is not None
+    assert run.solved.status.label in ("optimal", "infeasible"), run.solved
+    if run.solved.status.label == "optimal":
+        assert run.plan.check is not None and run.plan.check.ok

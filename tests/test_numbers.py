@@ -298,7 +298,8 @@ def test_spot_price_is_lowered_by_the_shocks_that_multiply(tmp_path):
 
 def test_a_material_that_makes_more_of_itself_has_no_bound(tmp_path):
     """Widget from half a Gadget and Gadget from half a Widget, at no cost: each round
-    halves the bound, which never settles, so none is claimed and nothing is warned."""
+    halves the bound, which never settles, so none is claimed and no penalty is warned of;
+    the loop itself (a Widget back as 4) is the workbook's one problem."""
     content = hand_worked()
     content["Materials"].append({"Material": "Gadget", "Unit": "unit", "Kind": "product"})
     content["Processes"] += [
@@ -311,7 +312,8 @@ def test_a_material_that_makes_more_of_itself_has_no_bound(tmp_path):
     content["Demand"][0]["Penalty"] = 1
     path = write_plan(tmp_path / "plan.xlsx", content)
     v = check_workbook(path)
-    assert v.ok and least_unit_costs(v.tables) is None
+    assert [p.sheet for p in v.problems] == ["Recipes"], [str(p) for p in v.problems]
+    assert "back into 4" in v.problems[0].what and least_unit_costs(v.tables) is None
     assert not [w for w in v.warnings if w.sheet == "Demand"], [str(w) for w in v.warnings]
 
 

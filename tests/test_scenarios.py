@@ -158,8 +158,8 @@ def test_process_disruption_of_another_material_hits_nothing(tmp_path):
     run = solve_plan(tmp_path, plan)
     assert run.solved.objective == pytest.approx(3200.0)
     assert [str(w) for w in run.validation.warnings if w.sheet == "Disruptions"] == [
-        "Disruptions!D3: process LFP line makes LFP cell, not LCE, so this row disrupts "
-        "nothing; leave Material blank or name the process's output"]
+        "Disruptions!D3: this row changes nothing: process LFP line makes LFP cell, not "
+        "LCE; leave Material blank or name the process's output"]
 
 
 def test_probabilities_a_rounding_error_from_one_are_accepted(tmp_path, two_mines):

@@ -178,8 +178,9 @@ CASES = [
     Case("site kind not in the list", cell("Sites", "B3", "quarry"),
          "Sites!B3", ("'quarry'", "mine, refinery, cell plant, market, hub")),
     # references
-    Case("lane to a site differing only by case", cell("Lanes", "C3", "refinery"),
-         "Lanes!C3", ("'refinery'", "Sites", "did you mean 'Refinery'?")),
+    Case("lane to a site with a look-alike letter", cell("Lanes", "C3", "Refin\u0435ry"),
+         "Lanes!C3", ("'Refin\u0435ry'", "Sites", "did you mean 'Refinery'?",
+                      "U+0435 CYRILLIC SMALL LETTER IE")),
     Case("lane to a site differing only by a space", cell("Lanes", "C3", "Re finery"),
          "Lanes!C3", ("'Re finery'", "Sites", "did you mean 'Refinery'?")),
     Case("lane to a site not on Sites", cell("Lanes", "C3", "Smelter"),
@@ -270,7 +271,7 @@ def test_one_defect_gives_one_problem(tmp_path, case):
 
 CLI_CASES = [BY_ID[i] for i in (
     "missing sheet", "missing required column", "text in a number column",
-    "negative capacity", "lane to a site differing only by case",
+    "negative capacity", "lane to a site with a look-alike letter",
     "two Sites rows with the same name", "demanded material nothing can reach",
     "formula with no saved value", "error cell in the sheet XML", "Settings value out of range",
 )]

@@ -1,0 +1,78 @@
+"""References between sheets, matched by the names rule (:mod:`planner.names`).
+
+Every reference cell names a row of the sheet it refers to and takes that row's spelling,
+so that everything after validation compares names exactly. Names that group rows (a
+site's country, a cell's family, an exclusive group, a capacity group) take the spelling
+of their first appearance.
+"""
+
+from __future__ import annotations
+
+import re
+
+from planner.names import key, spellings, suggestion
+from planner.problems import Row, Validation, ref_of
+from planner.schema import ALL_PERIODS, SHEETS, Column
+
+
+GROUPING_COLUMNS = (("Sites", "country"), ("Materials", "family"),
+                    ("Options", "exclusive_group"), ("CapacityGroups", "group"))
+"""Names that group rows rather than name one: each is spelt as its first appearance."""
+
+
+def check_references(v: Validation) -> None:
+    """Every reference names a row of the sheet it refers to, by the names rule, and is
+    spelt as that row; 'all' only where allowed. References into an absent sheet are left
+    alone: its absence is the one problem."""
+    for sheet, column in GROUPING_COLUMNS:
+        spelt = spellings(r[column] for r in v.tables[sheet])
+        for r in v.tables[sheet]:
+            if r[column]:
+                r[column] = spelt[key(r[column])]
+    known = {spec.name: spellings(r[spec.column(spec.key[0]).field] for r in v.tables[spec.name])
+             for spec in SHEETS if len(spec.key) == 1}  # a blank or bad name is no name
+    known["Sites.Country"] = spellings(r["country"] for r in v.tables["Sites"])
+    for spec in SHEETS:
+        for column in spec.columns:
+            if column.ref_by:
+                selector, targets = spec.column(column.ref_by[0]).field, dict(column.ref_by[1])
+            elif column.ref:
+                selector, targets = None, {None: column.ref}
+            else:
+                continue
+            for row in v.tables[spec.name]:
+                sheet = targets.get(row[selector] if selector else None)
+                if row[column.field] is not None and sheet is not None \
+                        and sheet.split(".")[0] not in v.absent:
+                    row[column.field] = _referred(v, spec.name, row, column, sheet, known[sheet])
+
+
+def _referred(v: Validation, sheet: str, row: Row, column: Column, target: str,
+              known: dict[str, str]) -> str | None:
+    """The name a reference cell means, as ``target`` spells it, or None (reported)."""
+    value = str(row[column.field])
+    if key(value) in known:
+        return known[key(value)]
+    cell = ref_of(v, sheet, row, column.field)
+    if key(value) == ALL_PERIODS and column.ref == "Periods":
+        if column.allow_all_periods:
+            return ALL_PERIODS
+        v.add(sheet, cell, f"'{value}' is not allowed here",
+              "enter one period from Periods, one row per period")
+        return None
+    where = target.replace(".", " column ")
+    parts = [p.strip() for p in re.split(r"[,;\n]", value) if p.strip()]
+    if len(parts) > 1 and all(key(p) in known for p in parts):
+        v.add(sheet, cell, f"'{value}' lists {len(parts)} names where one belongs",
+              f"write one name from {where} per row: copy the row for each of "
+              + ", ".join(known[key(p)] for p in parts))
+        return None
+    if column.ref_by:
+        kind = row[column.ref_by[0].lower()]
+        fix = f"use a name from {where} for {column.ref_by[0].lower()} '{kind}'"
+    else:
+        extra = f" or '{ALL_PERIODS}'" if column.allow_all_periods else ""
+        fix = f"use a name from {where}{extra}, or add '{value}' there"
+    v.add(sheet, cell, f"'{value}' is not listed on the {where} sheet"
+          f"{suggestion(value, list(known.values()))}", fix)
+    return None
