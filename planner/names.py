@@ -37,17 +37,22 @@ def described(char: str) -> str:
 
 def difference(here: str, there: str) -> str:
     """Where ``here`` and ``there`` differ, character by character, or nothing when the
-    difference shows plainly (only ASCII letters, digits and punctuation differ)."""
+    difference shows plainly (only ASCII letters, digits and punctuation differ, or more
+    than two characters)."""
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, here, there,
                                                      autojunk=False).get_opcodes():
         if op == "equal":
             continue
         ours, theirs = here[i1:i2], there[j1:j2]
-        if all(c.isascii() and c.isprintable() and c != " " for c in ours + theirs):
-            return ""
+        if len(ours) > 2 or len(theirs) > 2 or all(_plain(c) for c in ours + theirs):
+            return ""  # a difference in the text itself, which shows
         return (f"they differ at character {i1 + 1}: {_listed(ours)} here, "
                 f"{_listed(theirs)} there")
     return ""
+
+
+def _plain(char: str) -> bool:
+    return char.isascii() and char.isprintable() and not char.isspace()
 
 
 def _listed(chars: str) -> str:

@@ -183,9 +183,10 @@ def sweep_workbook(path: Path, parameter: Parameter, values: list[float], tolera
     if not v.ok:
         return v, None
     data = to_plan_data(v)
-    problem = parameter.problem(data)
-    if problem:
-        raise SweepError(problem)
+    spelt = parameter.in_workbook(data)
+    if spelt is None:
+        raise SweepError(parameter.problem(data))
+    parameter = spelt
     solver = PlanSolver(data, Scaling.choose(data),
                         float(v.settings["Time limit"]) if time_limit is None else time_limit,
                         float(v.settings["MIP gap"]) if mip_gap is None else mip_gap)

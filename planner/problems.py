@@ -6,6 +6,7 @@ Every check (:mod:`planner.validate`, :mod:`planner.sanity`, :mod:`planner.noops
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 NETWORK_SHEETS = ("Supply", "SpotMarket", "Processes", "Recipes", "Lanes", "Options", "Stocks")
@@ -42,6 +43,8 @@ class Validation:
     absent: set[str] = field(default_factory=set)
     """Sheets that are missing, lack a required column or have no rows where they need
     some (each reported once): what refers to them is not checked."""
+    missing: set[str] = field(default_factory=set)
+    """Schema sheets the workbook does not have at all."""
 
     @property
     def ok(self) -> bool:
@@ -59,5 +62,6 @@ def ref_of(v: Validation, sheet: str, row: Row, column: str) -> str:
 
 
 def countries(text: str | None) -> tuple[str, ...]:
-    """The countries of a Policies row's comma-separated Countries cell."""
-    return tuple(c.strip() for c in (text or "").split(",") if c.strip())
+    """The countries of a Policies row's Countries cell, separated by commas (or
+    semicolons, as some spreadsheets' lists are)."""
+    return tuple(c.strip() for c in re.split(r"[,;]", text or "") if c.strip())

@@ -32,6 +32,15 @@ def check_references(v: Validation) -> None:
     known = {spec.name: spellings(r[spec.column(spec.key[0]).field] for r in v.tables[spec.name])
              for spec in SHEETS if len(spec.key) == 1}  # a blank or bad name is no name
     known["Sites.Country"] = spellings(r["country"] for r in v.tables["Sites"])
+    cells = list(_references(v))
+    _missing_but_referred(v, cells)
+    for spec, row, column, target in cells:
+        if target.split(".")[0] not in v.absent:
+            row[column.field] = _referred(v, spec.name, row, column, target, known[target])
+
+
+def _references(v: Validation):
+    """(sheet, row, column, the sheet it refers to) for every filled reference cell."""
     for spec in SHEETS:
         for column in spec.columns:
             if column.ref_by:
@@ -41,10 +50,26 @@ def check_references(v: Validation) -> None:
             else:
                 continue
             for row in v.tables[spec.name]:
-                sheet = targets.get(row[selector] if selector else None)
-                if row[column.field] is not None and sheet is not None \
-                        and sheet.split(".")[0] not in v.absent:
-                    row[column.field] = _referred(v, spec.name, row, column, sheet, known[sheet])
+                target = targets.get(row[selector] if selector else None)
+                if row[column.field] is not None and target is not None:
+                    yield spec, row, column, target
+
+
+def _missing_but_referred(v: Validation, cells: list) -> None:
+    """An optional sheet that is missing while rows refer to it is one problem (in place of
+    the warning that it counts as empty), not one per referring row."""
+    referring: dict[str, set[str]] = {}
+    for spec, _, _, target in cells:
+        if target in v.missing - v.absent:
+            referring.setdefault(target, set()).add(spec.name)
+    for target, sheets in sorted(referring.items()):
+        warning = next(w for w in v.warnings if (w.sheet, w.cell) == (target, ""))
+        v.warnings.remove(warning)
+        v.add(target, "", warning.what.replace("so it counts as empty",
+                                               f"and {', '.join(sorted(sheets))} refer to it"),
+              f"add a sheet named {target} (plan template writes one), or rename the sheet "
+              "that holds its rows")
+        v.absent.add(target)
 
 
 def _referred(v: Validation, sheet: str, row: Row, column: Column, target: str,
@@ -54,11 +79,14 @@ def _referred(v: Validation, sheet: str, row: Row, column: Column, target: str,
     if key(value) in known:
         return known[key(value)]
     cell = ref_of(v, sheet, row, column.field)
-    if key(value) == ALL_PERIODS and column.ref == "Periods":
+    if key(value) == ALL_PERIODS:
         if column.allow_all_periods:
             return ALL_PERIODS
         v.add(sheet, cell, f"'{value}' is not allowed here",
-              "enter one period from Periods, one row per period")
+              f"leave the cell blank (blank = {column.blank_means})"
+              if not column.required and column.blank_means
+              else "enter one period from Periods, one row per period"
+              if column.ref == "Periods" else f"enter one name from {target}, one row per name")
         return None
     where = target.replace(".", " column ")
     parts = [p.strip() for p in re.split(r"[,;\n]", value) if p.strip()]

@@ -228,6 +228,7 @@ def check_sheet(v: Validation, wb: RawWorkbook, spec: Sheet) -> None:
     sheet = wb.sheets.get(spec.name)
     v.tables[spec.name] = []
     if sheet is None:
+        v.missing.add(spec.name)
         needed = spec.name in SHEETS_NEEDING_ROWS
         report = v.add if needed else v.warn
         report(spec.name, "", "sheet is missing" + suggestion(spec.name, wb.sheet_names)

@@ -138,6 +138,15 @@ def _rename_sheet(old: str, new: str) -> Maker:
     return book(change)
 
 
+def _then_renamed(make: Maker, old: str, new: str) -> Maker:
+    """The workbook ``make`` writes, with its sheet ``old`` renamed ``new``."""
+    def rename(path: Path) -> None:
+        wb = openpyxl.load_workbook(path)
+        wb[old].title = new
+        wb.save(path)
+    return then(make, rename)
+
+
 def _set_header(sheet: str, ref: str, text: str) -> Maker:
     return cells(**{f"{sheet}_{ref}": text})
 
@@ -295,8 +304,30 @@ CLASS_HABITS = [
     refused("a missing materials sheet gives one problem",
             book(lambda wb: wb.remove(wb["Materials"])), "Materials: sheet is missing",
             problems=1),
+    refused("a misnamed optional sheet other rows refer to gives one problem",
+            _then_renamed(edit(_both(*(_with("Disruptions", {
+                "Scenario": "only", "Scope": "supply", "Target": "Mine", "First period": t,
+                "Last period": t, "Availability": 0.5}, scenarios=True)
+                for t in ("2026", "2027")))), "Scenarios", "Scenario list"),
+            "Scenarios: sheet is missing (did you mean 'Scenario list'?), and Disruptions "
+            "refer to it", problems=1),
     refused("a misspelt key column gives one problem", _set_header("Periods", "A1", "Perod"),
             "Periods!A1: header 'Perod' is not a column of Periods", problems=1),
+]
+
+CLASS_TYPED = [
+    refused("'all' typed where a blank means every material", edit(_with(
+        "Disruptions", {"Scenario": "only", "Scope": "supply", "Target": "Mine",
+                        "Material": "All", "Availability": 0.5}, scenarios=True)),
+            "Disruptions!D3: 'All' is not allowed here; leave the cell blank "
+            "(blank = every material)"),
+    refused("'all' typed as a first period", edit(_with(
+        "Disruptions", {"Scenario": "only", "Scope": "supply", "Target": "Mine",
+                        "First period": "all", "Availability": 0.5}, scenarios=True)),
+            "'all' is not allowed here; leave the cell blank (blank = the first period)"),
+    accepted("countries separated by semicolons", edit(_with(
+        "Policies", {"Policy": "floor", "Kind": "min country share", "Material": "Ore",
+                     "Countries": "China; australia", "Share": 0.5}))),
 ]
 
 CLASS_NOOPS = [
@@ -354,7 +385,8 @@ CLASS_NOOPS = [
              "it is the only option of exclusive group refinery A"),
 ]
 
-CASES = CLASS_LOOPS + CLASS_SHOWN + CLASS_NAMES + CLASS_NUMBERS + CLASS_HABITS + CLASS_NOOPS
+CASES = (CLASS_LOOPS + CLASS_SHOWN + CLASS_NAMES + CLASS_NUMBERS + CLASS_HABITS + CLASS_TYPED
+         + CLASS_NOOPS)
 
 
 def objective(path: Path) -> tuple[float, list[str]]:
@@ -403,4 +435,4 @@ def test_habit(tmp_path, case, clean):
 def test_corpus_is_large_and_covers_every_class():
     assert len(CASES) >= 40 and len({c.id for c in CASES}) == len(CASES)
     assert all(any(c.refused for c in group) or group is CLASS_NOOPS for group in
-               (CLASS_LOOPS, CLASS_SHOWN, CLASS_NAMES, CLASS_NUMBERS, CLASS_HABITS))
+               (CLASS_LOOPS, CLASS_SHOWN, CLASS_NAMES, CLASS_NUMBERS, CLASS_HABITS, CLASS_TYPED))

@@ -321,3 +321,12 @@ def test_exposure_and_sweep_commands_write_their_workbooks(tmp_path):
     assert found and abs(float(found[1]) - 4.0) <= float(found[2]) + 1e-3, result.output
     ws = openpyxl.load_workbook(out)["Sensitivity"]
     assert len(ws._charts) == 2  # cost and shares; no mine, so no spend by country
+
+
+def test_a_swept_parameter_is_named_by_the_names_rule(tmp_path):
+    """'chem\u00a0' (case and a no-break space) is the workbook's Chem, spelt so."""
+    from planner.analysis.sweep import Parameter
+    from planner.convert import to_plan_data
+    data = to_plan_data(check_workbook(write_plan(tmp_path / "chain.xlsx", chain())))
+    assert Parameter("demand", "chem\u00a0").in_workbook(data) == Parameter("demand", "Chem")
+    assert Parameter("demand", "Gold").in_workbook(data) is None

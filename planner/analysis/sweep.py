@@ -23,6 +23,7 @@ from models.data import PlanData
 from models.scaling import Scaling
 from planner.engine import PlanSolver, Variant, VariantOutcome, interrupted, solve_variant, \
     start_plan_solver
+from planner.names import key, spellings
 from planner.results import expected_by, expected_cost, extract
 from planner.runner import run_all
 from planner.solve import Status
@@ -45,16 +46,22 @@ class Parameter:
     def __str__(self) -> str:
         return f"{self.kind} of {self.name}"
 
-    def problem(self, data: PlanData) -> str | None:
-        """Why the parameter names nothing in ``data``, or None."""
-        names = {"spot price": {r.material for r in data.spot_offers},
-                 "availability": {r.site for r in data.supplies}
-                 | {o.target for o in data.options if o.kind == "offtake"},
-                 "demand": {r.material for r in data.demands},
-                 "fixed cost": {o.id for o in data.options}}[self.kind]
-        if self.name in names:
-            return None
-        known = ", ".join(sorted(names)) or "none"
+    def _names(self, data: PlanData) -> set[str]:
+        return {"spot price": {r.material for r in data.spot_offers},
+                "availability": {r.site for r in data.supplies}
+                | {o.target for o in data.options if o.kind == "offtake"},
+                "demand": {r.material for r in data.demands},
+                "fixed cost": {o.id for o in data.options}}[self.kind]
+
+    def in_workbook(self, data: PlanData) -> Parameter | None:
+        """The parameter named as ``data`` spells it (names compared by
+        :mod:`planner.names`), or None where it names nothing there."""
+        spelt = spellings(sorted(self._names(data))).get(key(self.name))
+        return None if spelt is None else replace(self, name=spelt)
+
+    def problem(self, data: PlanData) -> str:
+        """Why the parameter names nothing in ``data``."""
+        known = ", ".join(sorted(self._names(data))) or "none"
         return f"{self.kind}: '{self.name}' names nothing the workbook has (known: {known})"
 
     def reference(self, data: PlanData) -> tuple[str, float] | None:
@@ -233,23 +240,23 @@ def _events(outcomes: list[VariantOutcome]) -> list[Event]:
         return []
     first, keys = solved[0].readouts, set().union(*(o.readouts for o in solved))
     events: list[Event] = []
-    for key in sorted(k for k in keys if k.startswith("family:")):
-        family = key.split(":", 1)[1]
+    for readout in sorted(k for k in keys if k.startswith("family:")):
+        family = readout.split(":", 1)[1]
         demand = first.get(f"family demand:{family}", 0.0)
-        start = first.get(key, 0.0)
-        moved = Event("", key, start, max(RISES * demand, 1e-9 * max(demand, 1.0)))
+        start = first.get(readout, 0.0)
+        moved = Event("", readout, start, max(RISES * demand, 1e-9 * max(demand, 1.0)))
         if any(moved.happened(o) for o in solved):
-            rises = max(o.readouts.get(key, 0.0) for o in solved) > start
+            rises = max(o.readouts.get(readout, 0.0) for o in solved) > start
             events.append(replace(moved, name=f"{family} output starts to "
                                   f"{'rise' if rises else 'fall'}"))
-        half = Event(f"{family} output reaches half of the demand that can take it", key,
+        half = Event(f"{family} output reaches half of the demand that can take it", readout,
                      start, half_of=f"family demand:{family}", above=start >= 0.5 * demand)
         if demand > 0 and any(half.happened(o) for o in solved):
             events.append(half)
-    for key in sorted(k for k in keys if k.startswith("option:")):
-        start = first.get(key, 0.0)
-        taken = Event(f"{key.split(':', 1)[1]} {'left' if start > 0.5 else 'taken'}", key,
-                      start, 1e-6)
+    for readout in sorted(k for k in keys if k.startswith("option:")):
+        start = first.get(readout, 0.0)
+        taken = Event(f"{readout.split(':', 1)[1]} {'left' if start > 0.5 else 'taken'}",
+                      readout, start, 1e-6)
         if any(taken.happened(o) for o in solved):
             events.append(taken)
     return events
