@@ -72,7 +72,8 @@ def _price_shocks(v: Validation):
         elif not met[id(s)]:
             yield ("PriceShocks", s, "material",
                    f"no SpotMarket row sells {s['material']}{where} in its periods")
-        elif s["price_multiplier"] == 1 and id(s) not in limited:
+        elif s["price_multiplier"] == 1 and s["quantity_multiplier"] != 0 \
+                and id(s) not in limited:
             yield ("PriceShocks", s, "quantity_multiplier",
                    f"its quantity multiplier applies to spot {s['material']}{where} with no "
                    "Maximum, which stays unlimited")

@@ -15,8 +15,9 @@ from planner.problems import Row, Validation, ref_of
 from planner.schema import ALL_PERIODS, SHEETS, Column
 
 
-GROUPING_COLUMNS = (("Sites", "country"), ("Materials", "family"),
-                    ("Options", "exclusive_group"), ("CapacityGroups", "group"))
+GROUPING_COLUMNS = (("Sites", "country"), ("Materials", "family"), ("Materials", "unit"),
+                    ("Options", "exclusive_group"), ("CapacityGroups", "group"),
+                    ("Policies", "policy"))
 """Names that group rows rather than name one: each is spelt as its first appearance."""
 
 

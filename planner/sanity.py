@@ -5,7 +5,9 @@
 - A loop of processes and lanes that turns a material into more of itself (a positive gain
   loop: the product of output per input around it above 1, as when a recipe's Quantity is
   typed upside down) is a problem naming its rows and the gain, since the plan would create
-  that material from nothing (:func:`check_gain_loops`).
+  that material from nothing; where the loop passes a process with other inputs, which
+  may bring the material in (power from gas that gas plants use), it is a warning
+  (:func:`check_gain_loops`).
 - Capacity that can never be used (a process whose inputs never arrive, supply or an
   offtake whose material can never reach a demand, a lane that can never carry anything)
   and options that can never act are warnings naming their rows (:func:`check_idle`).
@@ -119,8 +121,9 @@ def check_rows_with_reference_rules(v: Validation) -> None:
 
 
 def check_idle(v: Validation) -> None:
-    """Warnings for capacity that can never be used and options that can never act."""
-    if any(p.sheet in NETWORK_SHEETS for p in v.problems):
+    """Warnings for capacity that can never be used and options that can never act
+    (skipped while the network or Demand has problems, which would only echo here)."""
+    if any(p.sheet in (*NETWORK_SHEETS, "Demand") for p in v.problems):
         return
     t, net = v.tables, _Network(v.tables)
     never: dict[str, str] = {}
@@ -144,7 +147,7 @@ def check_idle(v: Validation) -> None:
             warned.add(pair)
             v.warn("Supply", ref_of(v, "Supply", r, "material"),
                    f"the {pair[1]} supplied at {pair[0]} can never reach a demand: no lane "
-                   f"carries it away and no process there uses it",
+                   "or process takes it on towards one",
                    f"add a lane for {pair[1]} from {pair[0]}, or a process there that uses it")
     for lane in t["Lanes"]:
         name, src, dst, mat = lane["lane"], lane["from"], lane["to"], lane["material"]
@@ -177,6 +180,8 @@ class Step:
     what: str
     sheet: str
     cell: str
+    fed: str
+    """For a process with other inputs: what they are (they may carry the material in)."""
 
 
 GAIN_TOLERANCE = 1e-9
@@ -192,7 +197,9 @@ def check_gain_loops(v: Validation) -> None:
     (a, m) -> (b, m) of gain 1. A cycle whose gains multiply to more than 1 is a way to
     create material. Cycles lie within the nodes that keep an edge in and an edge out once
     the others are pruned away; among those, Bellman-Ford on -log(gain) finds a cycle of
-    negative weight. Each loop found is reported, and its edges dropped to look for more.
+    negative weight. A loop found whose gain exceeds 1 by more than
+    :data:`GAIN_TOLERANCE` is reported (a warning where a process on it has other inputs);
+    its edges are dropped to look for more.
     """
     if any(p.sheet in NETWORK_SHEETS for p in v.problems):
         return
@@ -201,35 +208,45 @@ def check_gain_loops(v: Validation) -> None:
         loop = _gaining_loop(_on_cycles(steps))
         if not loop:
             return
+        steps = [s for s in steps if s not in loop]
         gain = math.prod(step.gain for step in loop)
+        if gain <= 1.0 + GAIN_TOLERANCE:
+            continue
         first = loop.index(max(loop, key=lambda step: step.gain))  # the likeliest slip
         loop = loop[first:] + loop[:first]
-        start = loop[0].start
-        v.add(loop[0].sheet, loop[0].cell,
-              f"these rows turn 1 {start[1]} at {start[0]} back into {gain:.4g}: "
-              + "; ".join(step.what for step in loop)
-              + f", so the plan could create {start[1]} from nothing",
-              "check the Quantity of these recipes (a ratio typed upside down makes such a "
-              "loop) and their units")
-        steps = [s for s in steps if s not in loop]
+        start, fed = loop[0].start, [step.fed for step in loop if step.fed]
+        report = v.warn if fed else v.add
+        report(loop[0].sheet, loop[0].cell,
+               f"these rows turn 1 {start[1]} at {start[0]} back into {gain:.4g}: "
+               + "; ".join(step.what for step in loop)
+               + (f", so unless {' and '.join(fed)} bring it" if fed else ", so")
+               + f" the plan could create {start[1]} from nothing",
+               "check the Quantity of these recipes (a ratio typed upside down makes such a "
+               "loop) and their units")
 
 
 def _steps(v: Validation) -> list[Step]:
     processes = {p["process"]: p for p in v.tables["Processes"]}
+    inputs: dict[str, list[str]] = defaultdict(list)
+    for r in v.tables["Recipes"]:
+        inputs[r["process"]].append(r["input"])
     steps = []
     for r in v.tables["Recipes"]:
         p = processes.get(r["process"])
         if p is not None and r["quantity"]:
+            others = [m for m in inputs[r["process"]] if m != r["input"]]
             steps.append(Step((p["site"], r["input"]), (p["site"], p["output"]),
                               1.0 / r["quantity"],
                               f"process {p['process']} makes 1 {p['output']} from "
                               f"{r['quantity']:g} {r['input']} (Recipes row {r['_row']})",
-                              "Recipes", ref_of(v, "Recipes", r, "quantity")))
+                              "Recipes", ref_of(v, "Recipes", r, "quantity"),
+                              f"{p['process']}'s other inputs ({', '.join(others)})"
+                              if others else ""))
     for lane in v.tables["Lanes"]:
         steps.append(Step((lane["from"], lane["material"]), (lane["to"], lane["material"]), 1.0,
                           f"lane {lane['lane']} carries it from {lane['from']} to "
                           f"{lane['to']} (Lanes row {lane['_row']})",
-                          "Lanes", ref_of(v, "Lanes", lane, "lane")))
+                          "Lanes", ref_of(v, "Lanes", lane, "lane"), ""))
     return steps
 
 
@@ -250,7 +267,7 @@ def _gaining_loop(steps: list[Step]) -> list[Step]:
         return []
     distance = dict.fromkeys(nodes, 0.0)
     before: dict[Pair, Step] = {}
-    threshold = math.log1p(GAIN_TOLERANCE) / max(len(nodes), 1)
+    threshold = math.log1p(GAIN_TOLERANCE) / max(len(nodes), 1)  # the loop is judged whole
     for _ in range(len(nodes)):
         moved = None
         for s in steps:

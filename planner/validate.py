@@ -175,8 +175,10 @@ def note_reading(v: Validation, sheet: RawSheet, columns: list[str]) -> None:
         v.warn(name, "", "the sheet is hidden; its rows are planned with",
                "unhide it (Format > Sheet > Show) to check them")
     if sheet.hidden_rows:
-        v.warn(name, f"A{sheet.hidden_rows[0]}", f"rows {_spans(sheet.hidden_rows)} are hidden "
-               "or filtered out; they are planned with like every other row",
+        rows = f"rows {_spans(sheet.hidden_rows)} are" if len(sheet.hidden_rows) > 1 \
+            else f"row {sheet.hidden_rows[0]} is"
+        v.warn(name, f"A{sheet.hidden_rows[0]}", f"{rows} hidden or filtered out, and "
+               "planned with like every other row",
                "show them (or clear the filter) to check them, and delete the rows that "
                "should not count")
     for header in sheet.hidden_columns:

@@ -174,6 +174,10 @@ CLASS_LOOPS = [
             "create LCE from nothing"),
     accepted("recycling route that loses material",
              edit(_recycling("Refinery", "Ore", "LCE", 10, 100000))),
+    accepted("a loop through a process with other inputs is only warned of", edit(_both(
+        _recycling("Refinery", "Ore", "LCE", 0.1, 1e6),
+        _with("Recipes", {"Process": "Recycle", "Input": "Cell", "Quantity": 1}))),
+             "unless Recycle's other inputs (Cell) bring it the plan could create LCE"),
     accepted("recycling route that exactly returns what went in",
              edit(_recycling("Refinery", "Ore", "LCE", 0.125, 100000))),
     refused("loop through lanes: cells recycled at the market into too much LCE",
@@ -189,7 +193,7 @@ CLASS_SHOWN = [
             "Lanes!F1: the column 'Cost' appears twice, here and in E1"),
     refused("a column written twice in other case", _set_header("Lanes", "F1", "cost"),
             "Lanes!F1: the column 'cost' appears twice, here and in E1"),
-    accepted("hidden data row", _hide_rows(4), "Demand!A4: rows 4 are hidden or filtered out"),
+    accepted("hidden data row", _hide_rows(4), "Demand!A4: row 4 is hidden or filtered out"),
     accepted("rows filtered out", _hide_rows(3, 4, filtered=True),
              "Demand!A3: rows 3-4 are hidden or filtered out"),
     accepted("hidden column", book(lambda wb: setattr(
