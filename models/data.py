@@ -147,6 +147,30 @@ class SpotShock:
 
 
 @dataclass(frozen=True)
+class ContractShock:
+    """In ``scenario`` and ``period``, every Supply and offtake unit cost of ``material`` is
+    multiplied by ``factor`` (a contract price that follows a price index)."""
+
+    scenario: ScenarioId
+    period: PeriodId
+    material: MaterialId
+    factor: float
+
+
+@dataclass(frozen=True)
+class PriceLink:
+    """The prices of ``material`` follow the spot price of ``index``: a relative change of
+    the index by m - 1 moves them by ``share`` x (m - 1)."""
+
+    material: MaterialId
+    index: MaterialId
+    share: float
+
+    def factor(self, multiplier: float) -> float:
+        return 1.0 + self.share * (multiplier - 1.0)
+
+
+@dataclass(frozen=True)
 class Option:
     """A first-stage commitment, the same in every scenario.
 
@@ -238,6 +262,10 @@ class PlanData:
     process_availability: tuple[Availability, ...] = ()
     lane_availability: tuple[Availability, ...] = ()
     spot_shocks: tuple[SpotShock, ...] = ()
+    contract_shocks: tuple[ContractShock, ...] = ()
+    price_links: tuple[PriceLink, ...] = ()
+    """Which prices follow which index; ``spot_shocks`` and ``contract_shocks`` already hold
+    their effect, this is kept for analyses that move an index (the sweep)."""
     options: tuple[Option, ...] = ()
     capacity_groups: tuple[CapacityGroup, ...] = ()
     stocks: tuple[Stock, ...] = ()
@@ -261,11 +289,12 @@ class PlanData:
             supply_availability=_of(self.supply_availability, scenario),
             process_availability=_of(self.process_availability, scenario),
             lane_availability=_of(self.lane_availability, scenario),
-            spot_shocks=_of(self.spot_shocks, scenario))
+            spot_shocks=_of(self.spot_shocks, scenario),
+            contract_shocks=_of(self.contract_shocks, scenario))
 
     def mean_value(self) -> PlanData:
-        """The plan for one normal scenario whose availabilities and spot factors are the
-        probability-weighted means over the scenarios (absent ones count as 1)."""
+        """The plan for one normal scenario whose availabilities, spot and contract factors
+        are the probability-weighted means over the scenarios (absent ones count as 1)."""
         p = {s.id: s.probability for s in self.scenarios}
 
         def mean_availability(rows: tuple[Availability, ...]) -> tuple[Availability, ...]:
@@ -280,6 +309,9 @@ class PlanData:
             f = moved[(x.period, x.site, x.material)]
             f[0] += p[x.scenario] * (x.price_factor - 1.0)
             f[1] += p[x.scenario] * (x.quantity_factor - 1.0)
+        contracts: dict[tuple, float] = defaultdict(float)
+        for c in self.contract_shocks:
+            contracts[(c.period, c.material)] += p[c.scenario] * (c.factor - 1.0)
         return replace(
             self, scenarios=(Scenario(MEAN_SCENARIO, 1.0),),
             supply_availability=mean_availability(self.supply_availability),
@@ -287,7 +319,9 @@ class PlanData:
             lane_availability=mean_availability(self.lane_availability),
             spot_shocks=tuple(SpotShock(MEAN_SCENARIO, t, n, m, _exact(1.0 + f[0]),
                                         _exact(1.0 + f[1]))
-                              for (t, n, m), f in moved.items()))
+                              for (t, n, m), f in moved.items()),
+            contract_shocks=tuple(ContractShock(MEAN_SCENARIO, t, m, _exact(1.0 + f))
+                                  for (t, m), f in contracts.items()))
 
 
 def _exact(share: float) -> float:

@@ -99,6 +99,9 @@ def add_sets(m: pyo.ConcreteModel, data: PlanData) -> None:
         "lane": {(a.scenario, a.period, *a.target): a.share for a in data.lane_availability},
     }
     m.spot_factor = {(x.scenario, x.period, x.site, x.material): x for x in data.spot_shocks}
+    m.contract_factor = {(c.scenario, c.period, c.material): c.factor
+                         for c in data.contract_shocks}
+    """(scenario, period, material) -> the factor on its Supply and offtake unit costs."""
     m.supply_keys = [(s, r.period, r.site, r.material) for s in scenarios for r in data.supplies]
     m.offtake_keys = [(s, t, o.id) for s in scenarios for t in periods for o in data.options
                       if o.kind == "offtake" and t in after[o.id]]
@@ -461,8 +464,8 @@ def add_costs(m: pyo.ConcreteModel, data: PlanData) -> None:
     """Cost per scenario, period and category (undiscounted), and the objective.
 
     .. math::
-        C_{s,t} = \\sum_{n,m} c^{supply}_{t,n,m} x^{supply}_{s,t,n,m}
-        + \\sum_o c_o x^{offtake}_{s,t,o} + \\sum_k c_k y_{s,t,k}
+        C_{s,t} = \\sum_{n,m} \\kappa_{s,t,m} c^{supply}_{t,n,m} x^{supply}_{s,t,n,m}
+        + \\sum_o \\kappa_{s,t,m_o} c_o x^{offtake}_{s,t,o} + \\sum_k c_k y_{s,t,k}
         + \\sum_l (c_l + \\tau_l) f_{s,t,l} + \\sum_{n,m} h_{n,m} I_{s,t,n,m}
         + \\sum_{n,m} \\pi_{s,t,n,m} b_{s,t,n,m} + \\sum_{n,m} P_{t,n,m} u_{s,t,n,m}
 
@@ -471,7 +474,9 @@ def add_costs(m: pyo.ConcreteModel, data: PlanData) -> None:
         \\text{first\\_stage\\_cost} = \\sum_o w_o F_o z_o, \\qquad
         \\text{total}_s = \\text{first\\_stage\\_cost} + \\text{scenario\\_cost}_s
 
-    where :math:`w_o` discounts option :math:`o`'s fixed cost :math:`F_o`
+    where :math:`\\kappa_{s,t,m}` is the contract factor of material :math:`m` (1 unless its
+    prices follow a price index that moves in the scenario: ``contract_factor``) and
+    :math:`w_o` discounts option :math:`o`'s fixed cost :math:`F_o`
     (:func:`_option_cost_weight`). The objective is the expected cost
     :math:`E = \\sum_s p_s \\text{total}_s`, or with ``Risk.objective == "cvar"``
     (Rockafellar-Uryasev, weight :math:`\\lambda`, level :math:`\\alpha`):
@@ -491,8 +496,10 @@ def add_costs(m: pyo.ConcreteModel, data: PlanData) -> None:
     """
     terms: dict[tuple[str, str, str], list] = defaultdict(list)
     supply_cost = {(r.period, r.site, r.material): r.unit_cost for r in data.supplies}
+    contract = m.contract_factor
     for s, t, n, mat in m.supply_keys:
-        terms[(s, t, "mining")].append(supply_cost[(t, n, mat)] * m.v_supply[s, t, n, mat])
+        terms[(s, t, "mining")].append(supply_cost[(t, n, mat)] * contract.get((s, t, mat), 1.0)
+                                       * m.v_supply[s, t, n, mat])
     process = {k.id: k for k in data.processes}
     for s, t, k in m.activity_keys:
         terms[(s, t, process[k].stage)].append(process[k].variable_cost * m.v_activity[s, t, k])
@@ -502,7 +509,8 @@ def add_costs(m: pyo.ConcreteModel, data: PlanData) -> None:
         terms[(s, t, "tariffs")].append(lane[x].tariff * m.v_flow[s, t, x])
     option = {o.id: o for o in data.options}
     for s, t, o in m.offtake_keys:
-        terms[(s, t, "mining")].append(option[o].unit_cost * m.v_offtake[s, t, o])
+        terms[(s, t, "mining")].append(option[o].unit_cost * m.v_offtake[s, t, o]
+                                       * contract.get((s, t, option[o].material), 1.0))
     for s, t, n, mat in m.stock_keys:
         terms[(s, t, "stock holding")].append(
             m.stock[(n, mat)].holding_cost * m.v_stock[s, t, n, mat])

@@ -7,9 +7,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from models.data import (
-    BASE_SCENARIO, Availability, CapacityGroup, Demand, Lane, LaneId, Material, MaterialId,
-    Option, OptionId, Period, PeriodId, PlanData, Policy, Process, ProcessId, Risk, Scenario,
-    ScenarioId, Site, SiteId, SpotOffer, SpotShock, Stock, Supply,
+    BASE_SCENARIO, Availability, CapacityGroup, ContractShock, Demand, Lane, LaneId, Material,
+    MaterialId, Option, OptionId, Period, PeriodId, PlanData, Policy, PriceLink, Process,
+    ProcessId, Risk, Scenario, ScenarioId, Site, SiteId, SpotOffer, SpotShock, Stock, Supply,
 )
 from planner.schema import ALL_PERIODS
 from planner.reach import Reach
@@ -77,17 +77,51 @@ def shocked_offers(shocks: list[Row], offers: list[Row], periods: list[str]):
                 yield shock, r
 
 
-def spot_shocks(shocks: list[Row], offers: list[Row], periods: list[str]
-                ) -> tuple[SpotShock, ...]:
-    """PriceShocks rows applied to the spot offers they match; matching rows multiply."""
+def spot_shocks(shocks: list[Row], offers: list[Row], periods: list[str],
+                links: list[Row] = ()) -> tuple[SpotShock, ...]:
+    """PriceShocks rows applied to the spot offers they match, and through ``links``
+    (PriceLinks rows) to the spot offers of the materials that follow them; matching rows
+    multiply."""
     factors: dict[tuple[str, str, str, str], list[float]] = {}
     for shock, r in shocked_offers(shocks, offers, periods):
         f = factors.setdefault((shock["scenario"], r["period"], r["site"], r["material"]),
                                [1.0, 1.0])
         f[0] *= shock["price_multiplier"]
         f[1] *= shock["quantity_multiplier"]
+    followed: dict[tuple[str, str], list[ContractShock]] = defaultdict(list)
+    for c in contract_shocks(shocks, periods, [x for x in links if x["material"] != x["index"]]):
+        followed[(c.period, c.material)].append(c)
+    for r in offers:
+        for c in followed[(r["period"], r["material"])]:
+            factors.setdefault((c.scenario, r["period"], r["site"], r["material"]),
+                               [1.0, 1.0])[0] *= c.factor
     return tuple(SpotShock(ScenarioId(s), PeriodId(t), SiteId(n), MaterialId(m), p, q)
                  for (s, t, n, m), (p, q) in factors.items())
+
+
+def index_moves(shocks: list[Row], periods: list[str]) -> dict[tuple[str, str, str], float]:
+    """(scenario, period, material) -> the product of the Price multipliers of the
+    PriceShocks rows with a blank Site that meet it: how its price index moves."""
+    moves: dict[tuple[str, str, str], float] = {}
+    for shock in shocks:
+        if shock["site"] is None:
+            for t in period_range(shock, periods):
+                key = (shock["scenario"], t, shock["material"])
+                moves[key] = moves.get(key, 1.0) * shock["price_multiplier"]
+    return moves
+
+
+def contract_shocks(shocks: list[Row], periods: list[str], links: list[Row]
+                    ) -> tuple[ContractShock, ...]:
+    """The factor on the prices of each PriceLinks row's material where its index moves."""
+    moves = index_moves(shocks, periods)
+    found = []
+    for link in links:
+        follows = PriceLink(link["material"], link["index"], link["pass_through"])
+        found += [ContractShock(ScenarioId(s), PeriodId(t), follows.material, follows.factor(m))
+                  for (s, t, index), m in moves.items()
+                  if index == follows.index and follows.factor(m) != 1.0]
+    return tuple(found)
 
 
 @dataclass
@@ -206,7 +240,10 @@ def to_plan_data(v: Validation) -> PlanData:
         supply_availability=hit["supply"],
         process_availability=hit["process"],
         lane_availability=hit["lane"],
-        spot_shocks=spot_shocks(t["PriceShocks"], offers, periods),
+        spot_shocks=spot_shocks(t["PriceShocks"], offers, periods, t["PriceLinks"]),
+        contract_shocks=contract_shocks(t["PriceShocks"], periods, t["PriceLinks"]),
+        price_links=tuple(PriceLink(r["material"], r["index"], r["pass_through"])
+                          for r in t["PriceLinks"]),
         options=tuple(
             Option(OptionId(r["option"]), r["kind"], r["target"], r["capacity"],
                    r["fixed_cost"], PeriodId(r["earliest_period"] or periods[0]),

@@ -1,6 +1,6 @@
 """Rows that change nothing in the model, each warned of with the reason.
 
-A Disruptions, PriceShocks, Policies or Options row that matches nothing, or whose
+A Disruptions, PriceShocks, PriceLinks, Policies or Options row that matches nothing, or whose
 numbers leave everything as it is, is planned as nothing: the planner meant something by
 it, so each gets a warning at its row saying why it has no effect. Rows with a problem of
 their own are left to that problem.
@@ -15,7 +15,7 @@ from planner.limits import rows_without_problems
 from planner.problems import NETWORK_SHEETS, Validation, countries, ref_of
 from planner.reach import Reach
 
-SHEETS = ("Disruptions", "PriceShocks", "Policies", "Options")
+SHEETS = ("Disruptions", "PriceShocks", "PriceLinks", "Policies", "Options")
 
 
 def check_noops(v: Validation) -> None:
@@ -23,7 +23,7 @@ def check_noops(v: Validation) -> None:
     if any(p.sheet in NETWORK_SHEETS + ("Periods", "Sites") for p in v.problems):
         return
     for sheet, row, column, reason, *fix in (*_disruptions(v), *_price_shocks(v),
-                                             *_policies(v), *_options(v)):
+                                             *_price_links(v), *_policies(v), *_options(v)):
         v.warn(sheet, ref_of(v, sheet, row, column), f"this row changes nothing: {reason}",
                fix[0] if fix else "correct it, or delete it if it is not needed")
 
@@ -77,6 +77,17 @@ def _price_shocks(v: Validation):
             yield ("PriceShocks", s, "quantity_multiplier",
                    f"its quantity multiplier applies to spot {s['material']}{where} with no "
                    "Maximum, which stays unlimited")
+
+
+def _price_links(v: Validation):
+    priced = {r["material"] for r in v.tables["Supply"] + v.tables["SpotMarket"]}
+    priced |= {o["material"] for o in v.tables["Options"] if o["kind"] == "offtake"}
+    for link in rows_without_problems(v, "PriceLinks"):
+        if link["pass_through"] == 0:
+            yield ("PriceLinks", link, "pass_through", "a pass-through of 0 passes nothing on")
+        elif link["material"] not in priced:
+            yield ("PriceLinks", link, "material", f"{link['material']} has no Supply row, "
+                   "offtake or spot price to follow the index")
 
 
 def _sources(v: Validation) -> dict[str, set[str]]:

@@ -90,17 +90,19 @@ def extract(m: pyo.ConcreteModel, data: PlanData, scaling: Scaling = Scaling()) 
         r = supply[(t, n, mat)]
         q = _value(m.v_supply[s, t, n, mat], unit(mat))
         capacity = r.capacity * availability.get((s, t, n, mat), 1.0)
+        cost = r.unit_cost * m.contract_factor.get((s, t, mat), 1.0)
         rows.append((s, t, n, sites[n].country, mat, "", q, materials[mat].unit, capacity,
-                     _utilisation(q, capacity), r.unit_cost, q * r.unit_cost))
+                     _utilisation(q, capacity), cost, q * cost))
     option = {o.id: o for o in data.options}
     for s, t, o in m.offtake_keys:
         x = option[o]
         q = _value(m.v_offtake[s, t, o], unit(x.material))
         capacity = availability.get((s, t, x.target, x.material), 1.0) * x.capacity \
             * _value(m.v_option[o])
+        cost = x.unit_cost * m.contract_factor.get((s, t, x.material), 1.0)
         rows.append((s, t, x.target, sites[x.target].country, x.material, o, q,
                      materials[x.material].unit, capacity, _utilisation(q, capacity),
-                     x.unit_cost, q * x.unit_cost))
+                     cost, q * cost))
     sourcing = pd.DataFrame(rows, columns=[
         "Scenario", "Period", "Site", "Country", "Material", "Offtake", "Quantity", "Unit",
         "Capacity", "Utilisation", "Unit cost", "Cost"])

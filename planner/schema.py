@@ -50,7 +50,7 @@ class Column:
     @property
     def field(self) -> str:
         """The Python name of the column, e.g. ``Unit cost`` -> ``unit_cost``."""
-        return self.name.lower().replace(" ", "_")
+        return self.name.lower().replace(" ", "_").replace("-", "_")
 
     @property
     def hint(self) -> str:
@@ -355,7 +355,7 @@ DISRUPTIONS = Sheet(
 PRICE_SHOCKS = Sheet(
     "PriceShocks",
     "Spot prices and quantities that change in a scenario: each multiplies the SpotMarket "
-    "rows it matches.",
+    "rows it matches (and, through PriceLinks, the prices that follow its material).",
     (
         _text("Scenario", "The scenario.", ref="Scenarios"),
         _text("Material", "The spot material affected.", ref="Materials"),
@@ -371,6 +371,23 @@ PRICE_SHOCKS = Sheet(
                 required=False, default=1.0),
     ),
     key=("Scenario", "Material", "Site", "First period"),
+)
+
+PRICE_LINKS = Sheet(
+    "PriceLinks",
+    "Contract prices and spot prices that follow a price index, as offtake and supply "
+    "contracts for spodumene and lithium chemicals usually follow a lithium carbonate "
+    "price. Where a PriceShocks row with a blank Site multiplies the spot price of the "
+    "Index by m, every Supply unit cost and offtake unit cost of the Material, and its spot "
+    "prices, are multiplied by 1 + Pass-through x (m - 1). A row whose Material is its "
+    "Index makes that material's contracts follow its own spot price.",
+    (
+        _text("Material", "The material whose prices follow the index.", ref="Materials"),
+        _text("Index", "The material whose spot price is the index.", ref="Materials"),
+        _number("Pass-through", "Share of the index's relative change passed on (1: the "
+                "same change; 0.5: half of it).", "fraction", maximum=1.0),
+    ),
+    key=("Material",),
 )
 
 OPTION_KINDS = ("offtake", "expansion", "conversion", "stock")
@@ -483,7 +500,7 @@ POLICIES = Sheet(
 
 SHEETS: tuple[Sheet, ...] = (
     PERIODS, MATERIALS, SITES, SUPPLY, PROCESSES, RECIPES, LANES, DEMAND, SPOT_MARKET,
-    SCENARIOS, DISRUPTIONS, PRICE_SHOCKS, OPTIONS, CAPACITY_GROUPS, STOCKS, POLICIES,
+    SCENARIOS, DISRUPTIONS, PRICE_SHOCKS, PRICE_LINKS, OPTIONS, CAPACITY_GROUPS, STOCKS, POLICIES,
 )
 SHEETS_BY_NAME = {s.name: s for s in SHEETS}
 SETTINGS_SHEET = "Settings"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from planner.convert import per_period, spot_shocks
+from planner.convert import contract_shocks, per_period, spot_shocks
 from planner.limits import rows_without_problems
 from planner.problems import NETWORK_SHEETS, Row, Validation, ref_of
 
@@ -21,7 +21,7 @@ Pair = tuple[str, str]
 MAX_ROUNDS = 500
 """Most rounds of :func:`least_unit_costs`, however large the network."""
 
-WARNING_SHEETS = ("Settings", "Periods", "Scenarios", "PriceShocks")
+WARNING_SHEETS = ("Settings", "Periods", "Scenarios", "PriceShocks", "PriceLinks")
 """Sheets besides the network's whose problems stop :func:`check_penalties` (their values,
 unknown, would only give wrong warnings)."""
 
@@ -36,7 +36,7 @@ def _spot_offers(t: dict[str, list[Row]]) -> list[tuple[Row, float]]:
     scenarios = max(1, len(t.get("Scenarios", [])))
     offers = per_period(t.get("SpotMarket", []), periods, ("material", "site"))
     factors: dict[tuple[str, str, str], list[float]] = defaultdict(list)
-    for x in spot_shocks(t.get("PriceShocks", []), offers, periods):
+    for x in spot_shocks(t.get("PriceShocks", []), offers, periods, t.get("PriceLinks", [])):
         factors[(x.period, x.site, x.material)].append(x.price_factor)
     out = []
     for r in offers:
@@ -45,9 +45,20 @@ def _spot_offers(t: dict[str, list[Row]]) -> list[tuple[Row, float]]:
     return out
 
 
+def _contract_factors(t: dict[str, list[Row]]) -> dict[str, float]:
+    """Material -> the lowest factor on its contract prices in any scenario and period
+    (1 at most: some period may leave them as they are)."""
+    periods = [r["period"] for r in t.get("Periods", [])]
+    lowest: dict[str, float] = {}
+    for c in contract_shocks(t.get("PriceShocks", []), periods, t.get("PriceLinks", [])):
+        lowest[c.material] = min(lowest.get(c.material, 1.0), c.factor)
+    return lowest
+
+
 def _sources(t: dict[str, list[Row]]) -> dict[Pair, tuple[float, str]]:
     """The cheapest way material enters the network at each pair, with what it is."""
     best: dict[Pair, tuple[float, str]] = {}
+    contract = _contract_factors(t)
 
     def offer(pair: Pair, cost: float | None, how: str) -> None:
         if None not in pair and cost is not None and cost < best.get(pair, (math.inf, ""))[0]:
@@ -55,7 +66,7 @@ def _sources(t: dict[str, list[Row]]) -> dict[Pair, tuple[float, str]]:
 
     for r in t.get("Supply", []):
         if r["capacity"] != 0:
-            offer((r["site"], r["material"]), r["unit_cost"],
+            offer((r["site"], r["material"]), r["unit_cost"] * contract.get(r["material"], 1.0),
                   f"{r['material']} supplied at {r['site']}")
     for r, factor in _spot_offers(t):
         if r["maximum"] != 0:
@@ -63,7 +74,8 @@ def _sources(t: dict[str, list[Row]]) -> dict[Pair, tuple[float, str]]:
                   f"{r['material']} bought spot at {r['site']}")
     for r in t.get("Options", []):
         if r["kind"] == "offtake" and r["capacity"] != 0:
-            offer((r["target"], r["material"]), r["unit_cost"] or 0.0,
+            offer((r["target"], r["material"]),
+                  (r["unit_cost"] or 0.0) * contract.get(r["material"], 1.0),
                   f"offtake {r['option']}")
     for r in t.get("Stocks", []):
         if (r["initial_level"] or 0.0) > 0:

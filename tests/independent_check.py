@@ -69,7 +69,11 @@ leave the country (From in it, To not); ``process`` and ``lane`` the one named. 
 Material narrows a row to that material (a process's output, a lane's material); blank
 First / Last period mean the first / last period; where rows overlap the lowest
 availability holds; everything else has availability 1. PriceShocks multiply the price
-and maximum of the SpotMarket rows (after 'all' is spread) they match, per scenario.
+and maximum of the SpotMarket rows (after 'all' is spread) they match, per scenario. A
+PriceLinks row (Material, Index, Pass-through p) follows the index: where the PriceShocks
+rows with a blank Site multiply the Index's price by m (their product) in a scenario and
+period, the Supply and offtake unit costs of Material are multiplied by 1 + p (m - 1), and
+so are its spot prices unless Material is the Index itself.
 
 Input conventions: header in row 1, an optional hint row 2 (cells like ``"t;
 required"``), data after; Settings is a Key/Value sheet; rows for period ``all`` (Supply,
@@ -263,6 +267,8 @@ class Plan:
     (process,) or lane (lane,); absent means 1."""
     spot_factor: dict[tuple[str, str, str, str], tuple[float, float]]
     """(scenario, period, site, material) -> (price factor, quantity factor)."""
+    contract_factor: dict[tuple[str, str, str], float]
+    """(scenario, period, material) -> factor on Supply and offtake unit costs."""
 
     def share(self, kind: str, s: str, t: str, *target: str) -> float:
         return self.availability.get((kind, s, t, target), 1.0)
@@ -337,8 +343,23 @@ def _availability(rows: list[dict], periods: list[str], country: dict[str, str],
     return lowest
 
 
-def _spot_factors(rows: list[dict], periods: list[str], spot: dict) -> dict:
-    """PriceShocks applied to the spot offers they match; matching rows multiply."""
+def _contract_factors(shocks: list[dict], links: list[dict], periods: list[str]
+                      ) -> dict[tuple[str, str, str], float]:
+    """(scenario, period, material) -> the factor on the material's contract prices."""
+    moves: dict[tuple[str, str, str], float] = defaultdict(lambda: 1.0)
+    for r in shocks:
+        if not text(r.get("Site")):
+            for t in _span(r, periods):
+                moves[(text(r["Scenario"]), t, text(r["Material"]))] *= \
+                    number(r.get("Price multiplier"), 1.0)
+    return {(s, t, text(link["Material"])): 1.0 + number(link["Pass-through"]) * (m - 1.0)
+            for link in links for (s, t, index), m in moves.items()
+            if index == text(link["Index"])}
+
+
+def _spot_factors(rows: list[dict], periods: list[str], spot: dict, links: list[dict]) -> dict:
+    """PriceShocks applied to the spot offers they match, and to those of the materials that
+    follow their material (PriceLinks); matching rows multiply."""
     factors: dict[tuple[str, str, str, str], tuple[float, float]] = {}
     for r in rows:
         material, site, span = text(r["Material"]), text(r.get("Site")), set(_span(r, periods))
@@ -348,6 +369,12 @@ def _spot_factors(rows: list[dict], periods: list[str], spot: dict) -> dict:
                 p, q = factors.get(key, (1.0, 1.0))
                 factors[key] = (p * number(r.get("Price multiplier"), 1.0),
                                 q * number(r.get("Quantity multiplier"), 1.0))
+    others = [x for x in links if text(x["Material"]) != text(x["Index"])]
+    for (s, t, material), f in _contract_factors(rows, others, periods).items():
+        for when, n, m in spot:
+            if (when, m) == (t, material):
+                p, q = factors.get((s, t, n, m), (1.0, 1.0))
+                factors[(s, t, n, m)] = (p * f, q)
     return factors
 
 
@@ -425,10 +452,11 @@ def read_input(path: Path) -> Plan:
             {(o.target, o.material) for o in options.values() if o.kind == "offtake"}
         availability = _availability(_table(wb, "Disruptions"), periods, country, supplied,
                                      processes, lanes)
-        spot_factor = _spot_factors(_table(wb, "PriceShocks"), periods, spot)
+        shocks, links = _table(wb, "PriceShocks"), _table(wb, "PriceLinks")
         return Plan(periods, discount, settings, probability, scenario_kind, country, supply,
                     processes, lanes, demand, spot, options, groups, stocks, policies,
-                    availability, spot_factor)
+                    availability, _spot_factors(shocks, periods, spot, links),
+                    _contract_factors(shocks, links, periods))
     finally:
         wb.close()
 
@@ -604,7 +632,8 @@ class Checker:
                               f"in {self.plan.country.get(n)}")
                 self.node[(s, t, n, m)]["supply"] += q
                 self.entering[(s, t, m)][self.plan.country.get(n, "")] += q
-                matched = self.match(sources, (t, n, m), row)
+                matched = self.match(sources, (t, n, m), row,
+                                     self.plan.contract_factor.get((s, t, m), 1.0))
                 if not matched:
                     if q:
                         self.fail(f"{where}: {fmt(q)} of {m} from {n} in {t}, which neither "
@@ -619,6 +648,7 @@ class Checker:
                 else:
                     unit_cost = source.unit_cost
                     self.offtake[(s, t, source.name)] += q
+                unit_cost *= self.plan.contract_factor.get((s, t, m), 1.0)
                 self.cost[(s, t, "mining")] += unit_cost * q
                 self.reported(where, row, "Cost", unit_cost * q)
         for s in self.scenarios():
@@ -636,17 +666,18 @@ class Checker:
                         self.at_least(where, "take-or-pay minimum", q, o.take_or_pay * available)
 
     def match(self, sources: list[Option | None], node: tuple[str, str, str],
-              row: dict) -> tuple[Option | None] | tuple[()]:
+              row: dict, factor: float) -> tuple[Option | None] | tuple[()]:
         """The source of a Sourcing row at ``node`` among ``sources`` (None: the Supply
         row): the offtake the row's Offtake column names (blank: the Supply row), else the
-        first whose unit cost is the row's Unit cost, preferring one whose capacity (an
+        first whose unit cost (times ``factor``, its contract factor) is the row's Unit cost,
+        preferring one whose capacity (an
         offtake's: capacity x taken) is the row's Capacity; () if none fits."""
         if "Offtake" in row:
             name = text(row["Offtake"])
             named = [x for x in sources if (x.name if x else "") == name]
             return tuple(named[:1])
         def unit_cost(x: Option | None) -> float:
-            return self.plan.supply[node][1] if x is None else x.unit_cost
+            return factor * (self.plan.supply[node][1] if x is None else x.unit_cost)
 
         def capacity(x: Option | None) -> float:
             return self.plan.supply[node][0] if x is None \

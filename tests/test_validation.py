@@ -496,7 +496,7 @@ def test_hint_row_deleted_still_validates(tmp_path):
     counts = {name: len(table) for name, table in v.tables.items()}
     assert counts == {"Periods": 2, "Materials": 2, "Sites": 3, "Supply": 1, "Processes": 1,
                       "Recipes": 1, "Lanes": 2, "Demand": 2, "SpotMarket": 0, "Scenarios": 0,
-                      "Disruptions": 0, "PriceShocks": 0, "Options": 0,
+                      "Disruptions": 0, "PriceShocks": 0, "PriceLinks": 0, "Options": 0,
                       "CapacityGroups": 0, "Stocks": 0, "Policies": 0}
     assert _validate(path).exit_code == EXIT_OK
 

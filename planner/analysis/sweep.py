@@ -28,7 +28,8 @@ from planner.results import expected_by, expected_cost, extract
 from planner.runner import run_all
 from planner.solve import Status
 
-KINDS = {"spot price": "multiplier of every spot price of the material",
+KINDS = {"spot price": "multiplier of every spot price of the material (and, through "
+                        "PriceLinks, of the prices that follow it)",
          "availability": "share of the site's supply capacity (Supply rows and offtakes)",
          "demand": "multiplier of every demand for the material",
          "fixed cost": "the option's fixed cost, in the workbook's currency"}
@@ -79,9 +80,17 @@ class Parameter:
         """``data`` with the parameter at ``value``."""
         n = self.name
         if self.kind == "spot price":
-            return replace(data, spot_offers=tuple(
-                replace(r, price=r.price * value) if r.material == n else r
-                for r in data.spot_offers))
+            follow = {x.material: x.factor(value) for x in data.price_links if x.index == n}
+            spot = {**follow, n: value}
+            return replace(
+                data,
+                spot_offers=tuple(replace(r, price=r.price * spot[r.material])
+                                  if r.material in spot else r for r in data.spot_offers),
+                supplies=tuple(replace(r, unit_cost=r.unit_cost * follow[r.material])
+                               if r.material in follow else r for r in data.supplies),
+                options=tuple(replace(o, unit_cost=o.unit_cost * follow[o.material])
+                              if o.kind == "offtake" and o.material in follow else o
+                              for o in data.options))
         if self.kind == "availability":
             return replace(
                 data, supplies=tuple(replace(r, capacity=r.capacity * value) if r.site == n
