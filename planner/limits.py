@@ -7,7 +7,8 @@ infinite and drops it; its infinite bound and cost are 1e20. A capacity of 1e15,
 :data:`LARGEST` or more is a problem at its cell, and so is every product the model forms
 from two cells that reaches it: a spot price times the PriceShocks price multipliers that
 meet it, a spot maximum times the quantity multipliers (matching rows multiply, as in
-:func:`planner.convert.spot_shocks`). Products are floats, so a huge one is ``inf`` (or
+:func:`planner.convert.spot_shocks`), a price that follows an index times the largest factor
+its moves give (:func:`check_linked_products`). Products are floats, so a huge one is ``inf`` (or
 ``nan`` for 0 times ``inf``), never an ``OverflowError``.
 """
 
@@ -17,7 +18,7 @@ import math
 import re
 from decimal import Decimal
 
-from planner.convert import per_period, shocked_offers
+from planner.convert import index_moves, per_period, shocked_offers
 from planner.problems import Row, Validation, ref_of
 from planner.schema import Column
 
@@ -138,3 +139,37 @@ def check_spot_products(v: Validation) -> None:
             fix += ", or leave the SpotMarket Maximum blank for no limit"
         v.add("PriceShocks", ref_of(v, "PriceShocks", worst, field),
               f"{said[0]}{more}, {SOLVER_LIMIT}", fix)
+
+
+def check_linked_products(v: Validation) -> None:
+    """Prices that follow an index (PriceLinks), at the largest factor the index's moves give
+    them, stay below :data:`LARGEST`: Supply and offtake unit costs, and spot prices (times
+    their own PriceShocks multipliers). A price that would not is a problem at the link's
+    Pass-through cell, naming the price's row."""
+    periods = [r["period"] for r in v.tables.get("Periods", []) if r["period"] is not None]
+    shocks = [s for s in rows_without_problems(v, "PriceShocks")
+              if None not in (s["scenario"], s["material"])]
+    links = rows_without_problems(v, "PriceLinks")
+    if not periods or not shocks or not links:
+        return
+    own = index_moves(shocks, periods)
+    moved = {link["material"]: max(
+        (1.0 + link["pass_through"] * (m - 1.0) for (_, _, index), m in own.items()
+         if index == link["index"]), default=1.0) for link in links}
+    priced = [("Supply", r, r["unit_cost"]) for r in rows_without_problems(v, "Supply")]
+    priced += [("Options", r, r["unit_cost"]) for r in rows_without_problems(v, "Options")
+               if r["kind"] == "offtake"]
+    priced += [("SpotMarket", r, r["price"] * max(
+        (m for (_, _, material), m in own.items() if material == r["material"]), default=1.0))
+        for r in rows_without_problems(v, "SpotMarket")]
+    for link in links:
+        factor = moved[link["material"]]
+        for sheet, row, price in priced:
+            if row["material"] == link["material"] and price is not None \
+                    and too_large(price * factor):
+                v.add("PriceLinks", ref_of(v, "PriceLinks", link, "pass_through"),
+                      f"following {link['index']} by up to {factor:.3g} times brings the price "
+                      f"of {link['material']} in {sheet} row {row['_row']} to "
+                      f"{price * factor:.3g}, {SOLVER_LIMIT}",
+                      "use a smaller pass-through or realistic PriceShocks multipliers")
+                break

@@ -16,7 +16,9 @@ import re
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from planner.commitments import check_commitments
-from planner.limits import as_float, check_spot_products, number_too_large, too_large
+from planner.limits import (
+    as_float, check_linked_products, check_spot_products, number_too_large, too_large,
+)
 from planner.names import clean, closest, difference, key, spellings, suggestion
 from planner.noops import check_noops
 from planner.problems import Row, Validation, ref_of
@@ -382,6 +384,7 @@ def validate(wb: RawWorkbook) -> Validation:
         return v
     check_scenarios(v)
     check_spot_products(v)
+    check_linked_products(v)
     check_needed_columns(v)
     check_commitments(v)
     check_rows_with_reference_rules(v)

@@ -120,3 +120,13 @@ def test_a_link_that_passes_nothing_is_warned_of(tmp_path):
     v = check_workbook(write_plan(tmp_path / "p.xlsx", linked(
         [{"Material": "SC6", "Index": "Li2CO3", "Pass-through": 0}])))
     assert v.ok and any("a pass-through of 0 passes nothing on" in str(w) for w in v.warnings)
+
+
+def test_a_followed_price_too_large_for_the_solver_is_refused(tmp_path):
+    """SC6 at 4e14 following a threefold index at full pass-through: 1.2e15."""
+    from planner.pipeline import check_workbook
+    plan = linked([{"Material": "SC6", "Index": "Li2CO3", "Pass-through": 1}])
+    plan["Supply"][0]["Unit cost"] = 4e14
+    problems = [str(p) for p in check_workbook(write_plan(tmp_path / "p.xlsx", plan)).problems]
+    assert any(p.startswith("PriceLinks!C3: following Li2CO3 by up to 3 times brings the price "
+                            "of SC6 in Supply row 3 to 1.2e+15") for p in problems), problems
