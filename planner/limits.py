@@ -7,9 +7,9 @@ infinite and drops it; its infinite bound and cost are 1e20. A capacity of 1e15,
 :data:`LARGEST` or more is a problem at its cell, and so is every product the model forms
 from two cells that reaches it: a spot price times the PriceShocks price multipliers that
 meet it, a spot maximum times the quantity multipliers (matching rows multiply, as in
-:func:`planner.convert.spot_shocks`), a price that follows an index times the largest factor
-its moves give (:func:`check_linked_products`). Products are floats, so a huge one is ``inf`` (or
-``nan`` for 0 times ``inf``), never an ``OverflowError``.
+:func:`planner.convert.spot_shocks`), a price that follows an index times the largest
+factor its moves give (:func:`check_linked_products`). Products are floats, so a huge one
+is ``inf`` (or ``nan`` for 0 times ``inf``), never an ``OverflowError``.
 """
 
 from __future__ import annotations
