@@ -204,7 +204,7 @@ def to_plan_data(v: Validation) -> PlanData:
     kinds = {r["material"]: r["kind"] for r in t["Materials"]}
     offers = per_period(t["SpotMarket"], periods, ("material", "site"))
     hit = availabilities(v, periods)
-    total = math.fsum(r["probability"] for r in t["Scenarios"])  # 1 within tolerance.PROBABILITY_SUM
+    total = math.fsum(r["probability"] for r in t["Scenarios"])  # about 1: see tolerance
     scenarios = tuple(Scenario(ScenarioId(r["scenario"]), r["probability"] / total, r["kind"])
                       for r in t["Scenarios"]) or (Scenario(BASE_SCENARIO, 1.0),)
     recipes: dict[str, list[tuple[MaterialId, float]]] = defaultdict(list)
