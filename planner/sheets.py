@@ -27,6 +27,8 @@ def bottleneck_sheets(wb: Workbook, found: Bottlenecks, at: int) -> None:
     row = sentences(ws, found.headline, 1, "Where the chain binds")
     row = sentences(ws, [found.note], row)
     row = titled(ws, "By stage", found.stages, row)
+    row = titled(ws, "By scenario: dual estimate of 10% more of each stage's capacity, were "
+                 "the scenario certain", found.by_scenario, row)
     if len(found.resolved):
         row = titled(ws, "The largest capacities re-solved 10% larger", found.resolved, row)
     titled(ws, "Every capacity, largest dual estimate of 10% more first", _shown(found.ranked),

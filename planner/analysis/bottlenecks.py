@@ -53,6 +53,10 @@ class Bottlenecks:
     resolved: pd.DataFrame
     """The largest capacities re-solved 10% larger: real saving beside the estimate."""
     by_period: pd.DataFrame
+    by_scenario: pd.DataFrame
+    """One row per scenario: each stage's dual estimate of 10% more, were that scenario
+    certain (its share of the expected value divided by its probability), and which binds
+    most there."""
     note: str
 
 
@@ -137,10 +141,13 @@ def bottlenecks(plan: Solved, data: PlanData, origins: Origins | None,
     money = units.scaling.money
     rows: dict[tuple, dict] = defaultdict(lambda: defaultdict(float))
     holders: dict[tuple, list[tuple[bool, int, float]]] = defaultdict(list)
+    in_scenario: dict[tuple[str, str], float] = defaultdict(float)
     for c in capacities(model):
         index, price = _price(c, lp)
         if index is None:
             continue
+        in_scenario[(c.scenario, entity.stage(c.kind, c.name))] -= \
+            RAISE * c.nominal * price * c.share * money / p[c.scenario]
         unit = units.factor(c.unit)
         use, available = pyo.value(c.use) * unit, c.available * unit
         r = rows[(c.kind, c.name, c.period)]
@@ -159,7 +166,19 @@ def bottlenecks(plan: Solved, data: PlanData, origins: Origins | None,
             "a variable's bound holds the capacity, duals where a constraint does. Values are "
             f"discounted, in {currency}, " + objective_meaning(data) + ".")
     return Bottlenecks(_headline(stages, ranked, resolved, currency), stages, ranked,
-                       resolved, by_period, note)
+                       resolved, by_period, _by_scenario(in_scenario, data), note)
+
+
+def _by_scenario(values: dict[tuple[str, str], float], data: PlanData) -> pd.DataFrame:
+    """Scenario x stage: the dual estimate of 10% more of the stage, the scenario certain."""
+    out = []
+    for s in data.scenarios:
+        row = {"Scenario": s.id, "Probability": s.probability}
+        row |= {stage: values.get((s.id, stage), 0.0) for stage in STAGES}
+        most = max(STAGES, key=lambda stage: row[stage])
+        row["Binds most"] = most if row[most] > 0 else "nothing"
+        out.append(row)
+    return pd.DataFrame(out)
 
 
 def _by_period(rows: dict[tuple, dict], entity: _Entities) -> pd.DataFrame:

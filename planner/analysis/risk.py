@@ -154,8 +154,8 @@ def value_of_information(data: PlanData, rp: float, solver: PlanSolver,
                 "solved alone, as if known in advance" + note),
         Measure("Mean-value plan (EEV)", eev,
                 "objective when the commitments of the plan for the mean scenario "
-                "(probability-weighted availabilities and spot factors) are fixed and every "
-                "scenario is solved" + (" (infinite: that plan is infeasible in some "
+                "(probability-weighted availabilities, spot and contract factors) are fixed "
+                "and every scenario is solved" + (" (infinite: that plan is infeasible in some "
                                         "scenario)" if eev == math.inf else "")
                 + ("" if eev is not None else
                    f"; not computed: {_ev_state(solves)}")),
