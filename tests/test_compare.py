@@ -50,7 +50,7 @@ def test_compare_the_example_with_the_spike_made_certain(two_results):
     assert spot[3] == pytest.approx(spot[2] - spot[1])
     assert spot[2] > spot[1]  # the spike makes spot lithium dearer
     sodium = next(r for r in rows if r[0] == "sodium-ion")
-    assert sodium[2] >= sodium[1]
+    assert sodium[3] == pytest.approx(sodium[2] - sodium[1])
 
 
 def test_compare_refuses_what_is_not_a_result(tmp_path, two_results):

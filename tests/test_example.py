@@ -55,25 +55,41 @@ def sodium_share(run, scenario: str = "base") -> dict[str, float]:
 
 
 def test_example_holds_the_article_cases(example_run):
+    """Today's facts in the base case, the shocks as scenarios, a hedge with a price."""
     data = example_run.data
     kinds = {o.kind for o in data.options}
     assert kinds == {"offtake", "expansion", "conversion", "stock"}
     hit = {(a.scenario, a.target) for a in data.supply_availability if a.share == 0}
     assert ("Jiangxi restart slips", ("Jianxiawo", "Lepidolite ore")) in hit
+    slip = {x.price_factor for x in data.spot_shocks
+            if x.scenario == "Jiangxi restart slips" and x.material == "Li2CO3"}
+    assert slip == {1.33}                                 # CNY 60k/t to above 80k/t
     spike = [x for x in data.spot_shocks if x.scenario == "lithium price spike"
              and x.material == "Li2CO3"]
     assert spike and all(x.price_factor == 3 for x in spike)
-    banned = {a.target for a in data.lane_availability
-              if a.scenario == "export bans" and a.share == 0}
-    assert {("SC6 Bikita-Yibin",), ("SC6 Bikita-Yichun",)} <= banned
-    assert any(a.scenario == "DR Congo cobalt quota" and a.target == ("Co(OH)2 Kisanfu-Quzhou",)
-               for a in data.lane_availability)
+    linked = {c.material for c in data.contract_shocks if c.scenario == "lithium price spike"}
+    assert {"SC6", "LiOH"} <= linked                      # index-linked contracts move too
+    country = {s.id: s.country for s in data.sites}
+    assert not [x for x in data.lanes if country[x.origin] == "Zimbabwe" and x.material == "SC6"
+                and country[x.destination] != "Zimbabwe"]      # the concentrate export ban
+    assert any(x.material == "Li2SO4" and country[x.origin] == "Zimbabwe" for x in data.lanes)
+    kisanfu = {r.period: r.capacity for r in data.supplies if r.site == "Kisanfu"}
+    assert kisanfu["2026"] < 0.5 * kisanfu["2028"]        # the DR Congo quota, 2026-2027
+    refining = {a.scenario for a in data.process_availability} | {
+        a.scenario for a in data.lane_availability
+        if any(x.id == a.target[0] and x.material in ("Li2CO3", "LiOH") for x in data.lanes)}
+    assert len(refining) >= 2                             # refining shocks
+    sodium = {k.id for k in data.processes if k.output == "Na-ion cell"}
+    assert sum(k.capacity for k in data.processes if k.id in sodium) <= 5
+    hedges = [o for o in data.options if o.target in sodium]
+    assert hedges and all(o.fixed_cost > 0 for o in hedges)   # the hedge has a price
 
 
-def test_sodium_ion_share_rises_in_the_price_spike(example_run):
-    base, spike = sodium_share(example_run), sodium_share(example_run, "lithium price spike")
-    assert all(spike[t] >= base[t] - 1e-9 for t in base)
-    assert sum(spike.values()) > sum(base.values()) + 0.1
+def test_sodium_ion_share_rises_where_lithium_is_short(example_run):
+    """The Jiangxi slip cuts the company's own lithium; the converted lines take over."""
+    base, slip = sodium_share(example_run), sodium_share(example_run, "Jiangxi restart slips")
+    assert all(slip[t] >= base[t] - 1e-9 for t in base)
+    assert sum(slip.values()) > sum(base.values()) + 0.1
 
 
 def test_example_values_information(example_run):

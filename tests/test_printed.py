@@ -60,7 +60,7 @@ def test_the_summary_is_one_page_with_the_brief(printed):
     pdf, run = printed
     first = page(pdf, 1)
     for figure in ("battery-planner: example.xlsx", "The plan is optimal",
-                   "Expected total cost USD 104.17 bn", "What to sign",
+                   "Expected total cost USD 109.43 bn", "What to sign",
                    "Sign Mt Holland offtake", "Mining binds most", "sodium-ion share",
                    "Scenarios against the base", "EVPI", "Indonesia"):
         assert figure in first, figure
