@@ -130,3 +130,16 @@ def test_the_value_of_information_and_of_the_stochastic_solution(run):
     assert got["VSS"] == float("inf")
     mean = dict(run.information.solves)["mean value"]
     assert mean.readouts["Ningde LFP to Na-ion"] == pytest.approx(0.36, abs=0.01)
+
+
+def test_single_refineries_and_cell_plants_are_where_one_failure_stops_the_chain(run):
+    """Knocked out for a period: the only FePO4 plant and the largest cell plant cost more
+    than the worst single mine, whose failure other mines and spot purchases soften."""
+    from planner.pipeline import expose
+    ranked = expose(run).analyses.exposure.ranked.set_index("Node")
+    cost = ranked["Extra cost"]
+    assert cost["Guizhou FePO4 plant"] == pytest.approx(31.25 * BN, rel=0.01)
+    assert cost["Ningde cell plant"] == pytest.approx(54.18 * BN, rel=0.01)
+    mines = ranked[ranked["Kind"] == "mine"]["Extra cost"]
+    assert mines.idxmax() == "Kisanfu" and mines.max() == pytest.approx(11.17 * BN, rel=0.01)
+    assert "no plan" in ranked.loc["Australia", "Plan without it"]   # Mt Holland's take-or-pay

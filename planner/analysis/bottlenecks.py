@@ -286,10 +286,7 @@ def _stages(ranked: pd.DataFrame) -> pd.DataFrame:
         part = ranked[ranked["Stage"] == stage] if len(ranked) else ranked
         if part.empty:
             continue
-        per_equivalent = "Marginal value per equivalent unit over the horizon"
-        measure = per_equivalent if part[per_equivalent].notna().any() \
-            else "Marginal value over the horizon"
-        top = part.sort_values(measure, ascending=False).iloc[0]
+        top = part.iloc[0]  # ranked: the largest dual estimate of 10% more, in money
         out.append({
             "Stage": stage, "Capacities": len(part),
             "Binding": int((part["Binding probability (most in a period)"] > 0).sum()),
@@ -325,7 +322,9 @@ def _headline(stages: pd.DataFrame, ranked: pd.DataFrame, resolved: pd.DataFrame
             lines.append(f"{s['Stage'].capitalize()}: no capacity binds.")
             continue
         value = money_text(s["Its marginal value over the horizon"], currency)
-        worth = f"one more {s['Its unit']} a period of {s['Most valuable capacity']} is worth {value}"
+        of = "" if str(s["Its unit"]).endswith(s["Most valuable capacity"]) \
+            else f" of {s['Most valuable capacity']}"  # a group's unit names it already
+        worth = f"one more {s['Its unit']} a period{of} is worth {value}"
         if s["Equivalent unit"] and pd.notna(s["Its marginal value per equivalent unit"]):
             worth = (f"one more {s['Equivalent unit']} a period of {s['Most valuable capacity']} "
                      f"is worth {money_text(s['Its marginal value per equivalent unit'], currency)}"
