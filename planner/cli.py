@@ -39,6 +39,8 @@ from planner.brief import commitments
 from planner.compare import CompareError, read_result
 from planner.compare import compare as compare_results
 from planner.engine import Solved
+from planner.generate import Size
+from planner.generate import write as write_generated
 from planner.pipeline import (
     Step, SweepError, check_workbook, expose, solve_workbook, sweep_workbook,
 )
@@ -169,6 +171,30 @@ def template(term: Terminal, path: Path, force: bool) -> None:
     except OutputError as exc:
         term.fail(str(exc), EXIT_FILE)
     term.answer(f"[green]✓[/] wrote {path}: fill it in, then run  plan validate {path}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--mines", type=click.IntRange(1), default=Size.mines, show_default=True)
+@click.option("--refineries", type=click.IntRange(1), default=Size.refineries, show_default=True)
+@click.option("--plants", type=click.IntRange(1), default=Size.plants, show_default=True)
+@click.option("--markets", type=click.IntRange(1), default=Size.markets, show_default=True)
+@click.option("--periods", type=click.IntRange(1), default=Size.periods, show_default=True)
+@click.option("--options", type=click.IntRange(0), default=Size.options, show_default=True)
+@click.option("--scenarios", type=click.IntRange(1), default=Size.scenarios, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@click.pass_obj
+def generate(term: Terminal, path: Path, seed: int, force: bool, **size: int) -> None:
+    """Write a synthetic workbook of the given size to PATH (the same for the same seed)."""
+    if path.exists() and not force:
+        term.fail(f"{path}: already exists; choose another name or add --force", EXIT_FILE)
+    try:
+        check_writable(path)
+        write_generated(path, Size(**size), seed)
+    except OutputError as exc:
+        term.fail(str(exc), EXIT_FILE)
+    term.answer(f"[green]✓[/] wrote {path}: run  plan solve {path}")
 
 
 @main.command()
