@@ -47,7 +47,8 @@ LINES = (("LFP", "LFP cell", "Li2CO3", 550, 30e6), ("NMC", "NMC cell", "LiOH", 6
          ("Na-ion", "Na-ion cell", "Soda ash", 1_300, 45e6))
 """(line, output, input, t per GWh, variable cost per GWh)."""
 SETTINGS = {"Discount rate": 0.08, "Unmet demand penalty": 250_000_000, "MIP gap": 1e-4}
-"""An unmet GWh costs far more than any way of making it, as in the example."""
+"""An unmet GWh costs USD 250 M, as in the example: more than making one (USD 50-60 M)
+unless the chain is a single, far-flung line of sites."""
 ASSEMBLY = (("EV packs", "EV pack", "NMC cell"), ("storage (LFP)", "Storage", "LFP cell"),
             ("storage (Na-ion)", "Storage", "Na-ion cell"))
 
@@ -152,8 +153,8 @@ def _lanes(rng, mines, refineries, plants, markets) -> list[dict]:
 
 def _scenarios(rng, size, periods, mines, refineries, rows) -> dict[str, list[dict]]:
     """Half the probability on the base, the rest shared by scenarios that each disrupt a
-    mine, a refinery or a country's SC6 exports for a period (and in three of ten spike
-    the carbonate price)."""
+    mine, a refinery or a country's SC6 exports for a period (and, with a chance of 0.3 each,
+    spike the carbonate price)."""
     if size.scenarios <= 1:
         return {}
     names = ["base"] + [f"scenario {i}" for i in range(1, size.scenarios)]

@@ -18,7 +18,7 @@ import math
 import re
 from decimal import Decimal
 
-from planner.convert import index_moves, per_period, shocked_offers
+from planner.convert import contract_shocks, per_period, shocked_offers, spot_shocks
 from planner.problems import Row, Validation, ref_of
 from planner.schema import Column
 
@@ -142,34 +142,41 @@ def check_spot_products(v: Validation) -> None:
 
 
 def check_linked_products(v: Validation) -> None:
-    """Prices that follow an index (PriceLinks), at the largest factor the index's moves give
-    them, stay below :data:`LARGEST`: Supply and offtake unit costs, and spot prices (times
-    their own PriceShocks multipliers). A price that would not is a problem at the link's
-    Pass-through cell, naming the price's row."""
+    """Prices that follow an index (PriceLinks), at the largest factor the model gives them
+    in any scenario and period, stay below :data:`LARGEST`: Supply and offtake unit costs
+    times their contract factor, spot prices times their spot factor (their own
+    PriceShocks multipliers and the link's, as :func:`planner.convert.spot_shocks` forms
+    them). A price that would not is a problem at the link's Pass-through cell, naming the
+    price's row."""
     periods = [r["period"] for r in v.tables.get("Periods", []) if r["period"] is not None]
     shocks = [s for s in rows_without_problems(v, "PriceShocks")
               if None not in (s["scenario"], s["material"])]
     links = rows_without_problems(v, "PriceLinks")
     if not periods or not shocks or not links:
         return
-    own = index_moves(shocks, periods)
-    moved = {link["material"]: max(
-        (1.0 + link["pass_through"] * (m - 1.0) for (_, _, index), m in own.items()
-         if index == link["index"]), default=1.0) for link in links}
-    priced = [("Supply", r, r["unit_cost"]) for r in rows_without_problems(v, "Supply")]
-    priced += [("Options", r, r["unit_cost"]) for r in rows_without_problems(v, "Options")
-               if r["kind"] == "offtake"]
-    priced += [("SpotMarket", r, r["price"] * max(
-        (m for (_, _, material), m in own.items() if material == r["material"]), default=1.0))
-        for r in rows_without_problems(v, "SpotMarket")]
+    contract: dict[str, float] = {}
+    for c in contract_shocks(shocks, periods, links):
+        contract[c.material] = max(contract.get(c.material, 1.0), c.factor)
+    offers = per_period([r for r in rows_without_problems(v, "SpotMarket")
+                         if None not in (r["material"], r["site"], r["price"])
+                         and r["period"] in set(periods) | {"all"}],
+                        periods, ("material", "site"))
+    spot: dict[tuple[str, str], float] = {}
+    for x in spot_shocks(shocks, offers, periods, links):
+        spot[(x.site, x.material)] = max(spot.get((x.site, x.material), 1.0), x.price_factor)
+    priced = [("Supply", r, r["unit_cost"], contract.get(r["material"], 1.0))
+              for r in rows_without_problems(v, "Supply")]
+    priced += [("Options", r, r["unit_cost"], contract.get(r["material"], 1.0))
+               for r in rows_without_problems(v, "Options") if r["kind"] == "offtake"]
+    priced += [("SpotMarket", r, r["price"], spot.get((r["site"], r["material"]), 1.0))
+               for r in offers]
+    reported: set[int] = set()
     for link in links:
-        factor = moved[link["material"]]
-        for sheet, row, price in priced:
+        for sheet, row, price, factor in priced:
             if row["material"] == link["material"] and price is not None \
-                    and too_large(price * factor):
+                    and too_large(price * factor) and link["_row"] not in reported:
+                reported.add(link["_row"])
                 v.add("PriceLinks", ref_of(v, "PriceLinks", link, "pass_through"),
-                      f"following {link['index']} by up to {factor:.3g} times brings the price "
-                      f"of {link['material']} in {sheet} row {row['_row']} to "
-                      f"{price * factor:.3g}, {SOLVER_LIMIT}",
+                      f"with {link['index']}'s moves the price of {link['material']} in "
+                      f"{sheet} row {row['_row']} reaches {price * factor:.3g}, {SOLVER_LIMIT}",
                       "use a smaller pass-through or realistic PriceShocks multipliers")
-                break

@@ -62,7 +62,9 @@ def _price_shocks(v: Validation):
     offers = per_period([r for r in v.tables["SpotMarket"] if r["period"] is not None],
                         periods, ("material", "site"))
     shocks = rows_without_problems(v, "PriceShocks")
+    indexes = {x["index"] for x in v.tables["PriceLinks"] if x["pass_through"]}
     met = Counter(id(shock) for shock, _ in shocked_offers(shocks, offers, periods))
+    met.update(id(s) for s in shocks if s["site"] is None and s["material"] in indexes)
     limited = {id(shock) for shock, offer in shocked_offers(shocks, offers, periods)
                if offer["maximum"] is not None}
     for s in shocks:

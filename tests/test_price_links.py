@@ -94,12 +94,25 @@ def test_the_mean_value_problem_averages_contract_factors(tmp_path):
 
 
 def test_sweeping_the_index_moves_what_follows_it(tmp_path):
-    """Li2CO3 spot at 2 times: SC6 contracts at 1.5 times, LiOH spot at 2 times."""
+    """Li2CO3 spot at 2 times: in calm the index moves by 2, in spike by 3 x 2 = 6, so SC6
+    (pass-through 0.5) costs 1.5 and 3.5 times, LiOH (1) 2 and 6 times; the optimum is then
+    calm 10 x 8 x 1,500 + 20,000 = 140,000 and spike 10 x 8 x 3,500 + 60,000 = 340,000,
+    expected 240,000."""
     data = solve_plan(tmp_path, linked()).data
     moved = Parameter("spot price", "Li2CO3").apply(data, 2.0)
     assert {r.material: r.price for r in moved.spot_offers} == {"Li2CO3": 40_000,
-                                                                 "LiOH": 20_000}
-    assert [r.unit_cost for r in moved.supplies] == [1500]
+                                                                 "LiOH": 10_000}
+    contract = {(c.scenario, c.material): c.factor for c in moved.contract_shocks}
+    assert contract[("calm", "SC6")] == pytest.approx(1.5)
+    assert contract[("spike", "SC6")] == pytest.approx(3.5)
+    spot = {(x.scenario, x.material): x.price_factor for x in moved.spot_shocks}
+    assert spot[("calm", "LiOH")] == pytest.approx(2) and spot[("spike", "LiOH")] == \
+        pytest.approx(6)
+    assert spot[("spike", "Li2CO3")] == pytest.approx(3)        # times the price doubled
+    from models.scaling import Scaling
+    from planner.engine import solve_plan as solve_data
+    solved = solve_data(moved, Scaling.choose(moved), time_limit=60, mip_gap=1e-9)
+    assert solved.result.objective == pytest.approx(240_000)
 
 
 @pytest.mark.parametrize("row, words", [
@@ -128,5 +141,39 @@ def test_a_followed_price_too_large_for_the_solver_is_refused(tmp_path):
     plan = linked([{"Material": "SC6", "Index": "Li2CO3", "Pass-through": 1}])
     plan["Supply"][0]["Unit cost"] = 4e14
     problems = [str(p) for p in check_workbook(write_plan(tmp_path / "p.xlsx", plan)).problems]
-    assert any(p.startswith("PriceLinks!C3: following Li2CO3 by up to 3 times brings the price "
-                            "of SC6 in Supply row 3 to 1.2e+15") for p in problems), problems
+    assert any(p.startswith("PriceLinks!C3: with Li2CO3's moves the price of SC6 in Supply "
+                            "row 3 reaches 1.2e+15") for p in problems), problems
+
+
+def test_a_shock_at_one_site_on_a_follower_counts_towards_the_bound(tmp_path):
+    """LiOH spot at 1e7 follows Li2CO3 (x100) and is shocked x1e7 at Refinery itself:
+    1e16, though 1e7 x 1e7 alone passes."""
+    from planner.pipeline import check_workbook
+    plan = linked([{"Material": "LiOH", "Index": "Li2CO3", "Pass-through": 1}])
+    plan["SpotMarket"][1]["Price"] = 1e7
+    plan["PriceShocks"] = [
+        {"Scenario": "spike", "Material": "Li2CO3", "Price multiplier": 100},
+        {"Scenario": "spike", "Material": "LiOH", "Site": "Refinery", "Price multiplier": 1e7}]
+    problems = [str(p) for p in check_workbook(write_plan(tmp_path / "p.xlsx", plan)).problems]
+    assert any("the price of LiOH in SpotMarket row 4 reaches 1e+16" in p for p in problems), \
+        problems
+
+
+def test_a_shock_that_only_moves_followers_is_no_no_op(tmp_path):
+    """No Li2CO3 spot market: the spike still moves SC6 and LiOH through the links."""
+    from planner.pipeline import check_workbook
+    plan = linked()
+    plan["SpotMarket"] = [r for r in plan["SpotMarket"] if r["Material"] != "Li2CO3"]
+    v = check_workbook(write_plan(tmp_path / "p.xlsx", plan))
+    assert v.ok and not [w for w in v.warnings if w.sheet == "PriceShocks"], \
+        [str(w) for w in v.warnings]
+
+
+def test_a_scenario_of_probability_0_is_not_priced(tmp_path):
+    """Its prices in the LP are 0, so what binds there is not known (and not divided by 0)."""
+    plan = linked()
+    plan["Scenarios"] = [{"Scenario": "calm", "Probability": 1},
+                         {"Scenario": "spike", "Probability": 0}]
+    table = solve_plan(tmp_path, plan).analyses.bottlenecks.by_scenario.set_index("Scenario")
+    assert table.loc["spike", "Binds most"] == "not priced (probability 0)"
+    assert table.loc["calm", "Binds most"] != "not priced (probability 0)"

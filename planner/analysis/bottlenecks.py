@@ -146,8 +146,9 @@ def bottlenecks(plan: Solved, data: PlanData, origins: Origins | None,
         index, price = _price(c, lp)
         if index is None:
             continue
-        in_scenario[(c.scenario, entity.stage(c.kind, c.name))] -= \
-            RAISE * c.nominal * price * c.share * money / p[c.scenario]
+        if p[c.scenario] > 0:
+            in_scenario[(c.scenario, entity.stage(c.kind, c.name))] -= \
+                RAISE * c.nominal * price * c.share * money / p[c.scenario]
         unit = units.factor(c.unit)
         use, available = pyo.value(c.use) * unit, c.available * unit
         r = rows[(c.kind, c.name, c.period)]
@@ -174,6 +175,9 @@ def _by_scenario(values: dict[tuple[str, str], float], data: PlanData) -> pd.Dat
     out = []
     for s in data.scenarios:
         row = {"Scenario": s.id, "Probability": s.probability}
+        if s.probability == 0:  # its prices are 0: what binds there is not known
+            out.append(row | dict.fromkeys(STAGES) | {"Binds most": "not priced (probability 0)"})
+            continue
         row |= {stage: values.get((s.id, stage), 0.0) for stage in STAGES}
         most = max(STAGES, key=lambda stage: row[stage])
         row["Binds most"] = most if row[most] > 0 else "nothing"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import pyomo.environ as pyo
 
-from models.data import PlanData
+from models.data import ContractShock, PlanData, SpotShock
 from models.scaling import Scaling
 from planner.engine import PlanSolver, Variant, VariantOutcome, interrupted, solve_variant, \
     start_plan_solver
@@ -80,17 +80,7 @@ class Parameter:
         """``data`` with the parameter at ``value``."""
         n = self.name
         if self.kind == "spot price":
-            follow = {x.material: x.factor(value) for x in data.price_links if x.index == n}
-            spot = {**follow, n: value}
-            return replace(
-                data,
-                spot_offers=tuple(replace(r, price=r.price * spot[r.material])
-                                  if r.material in spot else r for r in data.spot_offers),
-                supplies=tuple(replace(r, unit_cost=r.unit_cost * follow[r.material])
-                               if r.material in follow else r for r in data.supplies),
-                options=tuple(replace(o, unit_cost=o.unit_cost * follow[o.material])
-                              if o.kind == "offtake" and o.material in follow else o
-                              for o in data.options))
+            return _index_moved(data, n, value)
         if self.kind == "availability":
             return replace(
                 data, supplies=tuple(replace(r, capacity=r.capacity * value) if r.site == n
@@ -104,6 +94,35 @@ class Parameter:
                 for r in data.demands))
         return replace(data, options=tuple(replace(o, fixed_cost=value) if o.id == n else o
                                            for o in data.options))
+
+
+def _index_moved(data: PlanData, index: str, value: float) -> PlanData:
+    """``data`` with the spot prices of ``index`` times ``value``, and the prices that follow
+    it (PriceLinks) moved as the index's new move asks: where a scenario already moves the
+    index by m, a follower with pass-through p goes from 1 + p (m - 1) to 1 + p (m v - 1)."""
+    links = {x.material: x for x in data.price_links if x.index == index}
+    old = {(c.scenario, c.period, c.material): c.factor for c in data.contract_shocks}
+    new = {}
+    for x in links.values():
+        for s in data.scenarios:
+            for t in data.periods:
+                f = old.get((s.id, t.id, x.material), 1.0)
+                move = 1.0 + (f - 1.0) / x.share if x.share else 1.0  # the index's move m
+                new[(s.id, t.id, x.material)] = x.factor(move * value)
+    contracts = tuple(c for c in data.contract_shocks if c.material not in links) + tuple(
+        ContractShock(s, t, m, f) for (s, t, m), f in new.items() if f != 1.0)
+    spot = {(x.scenario, x.period, x.site, x.material): x for x in data.spot_shocks}
+    for r in data.spot_offers:
+        if r.material in links and r.material != index:
+            for s in data.scenarios:
+                key = (s.id, r.period, r.site, r.material)
+                shock = spot.get(key, SpotShock(*key))
+                ratio = new[(s.id, r.period, r.material)] / old.get((s.id, r.period, r.material),
+                                                                    1.0)
+                spot[key] = replace(shock, price_factor=shock.price_factor * ratio)
+    return replace(data, contract_shocks=contracts, spot_shocks=tuple(spot.values()),
+                   spot_offers=tuple(replace(r, price=r.price * value) if r.material == index
+                                     else r for r in data.spot_offers))
 
 
 def sweep_readout(model: pyo.ConcreteModel, data: PlanData, scaling: Scaling
