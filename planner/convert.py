@@ -78,10 +78,10 @@ def shocked_offers(shocks: list[Row], offers: list[Row], periods: list[str]):
 
 
 def spot_shocks(shocks: list[Row], offers: list[Row], periods: list[str],
-                links: list[Row] = ()) -> tuple[SpotShock, ...]:
-    """PriceShocks rows applied to the spot offers they match, and through ``links``
-    (PriceLinks rows) to the spot offers of the materials that follow them; matching rows
-    multiply."""
+                following: tuple[ContractShock, ...] = ()) -> tuple[SpotShock, ...]:
+    """PriceShocks rows applied to the spot offers they match, and ``following`` (the
+    contract factors of materials that follow another index, :func:`followers`) to the
+    spot offers of those materials; matching rows multiply."""
     factors: dict[tuple[str, str, str, str], list[float]] = {}
     for shock, r in shocked_offers(shocks, offers, periods):
         f = factors.setdefault((shock["scenario"], r["period"], r["site"], r["material"]),
@@ -89,7 +89,7 @@ def spot_shocks(shocks: list[Row], offers: list[Row], periods: list[str],
         f[0] *= shock["price_multiplier"]
         f[1] *= shock["quantity_multiplier"]
     followed: dict[tuple[str, str], list[ContractShock]] = defaultdict(list)
-    for c in contract_shocks(shocks, periods, [x for x in links if x["material"] != x["index"]]):
+    for c in following:
         followed[(c.period, c.material)].append(c)
     for r in offers:
         for c in followed[(r["period"], r["material"])]:
@@ -97,6 +97,14 @@ def spot_shocks(shocks: list[Row], offers: list[Row], periods: list[str],
                                [1.0, 1.0])[0] *= c.factor
     return tuple(SpotShock(ScenarioId(s), PeriodId(t), SiteId(n), MaterialId(m), p, q)
                  for (s, t, n, m), (p, q) in factors.items())
+
+
+def followers(contracts: tuple[ContractShock, ...], links: list[Row]
+              ) -> tuple[ContractShock, ...]:
+    """The contract factors whose spot prices move too: a material that follows its own
+    index has its spot price moved by the PriceShocks rows themselves."""
+    own = {x["material"] for x in links if x["material"] == x["index"]}
+    return tuple(c for c in contracts if c.material not in own)
 
 
 def index_moves(shocks: list[Row], periods: list[str]) -> dict[tuple[str, str, str], float]:
@@ -204,6 +212,7 @@ def to_plan_data(v: Validation) -> PlanData:
     kinds = {r["material"]: r["kind"] for r in t["Materials"]}
     offers = per_period(t["SpotMarket"], periods, ("material", "site"))
     hit = availabilities(v, periods)
+    contracts = contract_shocks(t["PriceShocks"], periods, t["PriceLinks"])
     total = math.fsum(r["probability"] for r in t["Scenarios"])  # about 1: see tolerance
     scenarios = tuple(Scenario(ScenarioId(r["scenario"]), r["probability"] / total, r["kind"])
                       for r in t["Scenarios"]) or (Scenario(BASE_SCENARIO, 1.0),)
@@ -240,8 +249,9 @@ def to_plan_data(v: Validation) -> PlanData:
         supply_availability=hit["supply"],
         process_availability=hit["process"],
         lane_availability=hit["lane"],
-        spot_shocks=spot_shocks(t["PriceShocks"], offers, periods, t["PriceLinks"]),
-        contract_shocks=contract_shocks(t["PriceShocks"], periods, t["PriceLinks"]),
+        spot_shocks=spot_shocks(t["PriceShocks"], offers, periods,
+                                followers(contracts, t["PriceLinks"])),
+        contract_shocks=contracts,
         price_links=tuple(PriceLink(r["material"], r["index"], r["pass_through"])
                           for r in t["PriceLinks"]),
         options=tuple(

@@ -18,7 +18,7 @@ import math
 import re
 from decimal import Decimal
 
-from planner.convert import contract_shocks, per_period, shocked_offers, spot_shocks
+from planner.convert import contract_shocks, followers, per_period, shocked_offers, spot_shocks
 from planner.problems import Row, Validation, ref_of
 from planner.schema import Column
 
@@ -154,15 +154,16 @@ def check_linked_products(v: Validation) -> None:
     links = rows_without_problems(v, "PriceLinks")
     if not periods or not shocks or not links:
         return
+    contracts = contract_shocks(shocks, periods, links)
     contract: dict[str, float] = {}
-    for c in contract_shocks(shocks, periods, links):
+    for c in contracts:
         contract[c.material] = max(contract.get(c.material, 1.0), c.factor)
     offers = per_period([r for r in rows_without_problems(v, "SpotMarket")
                          if None not in (r["material"], r["site"], r["price"])
                          and r["period"] in set(periods) | {"all"}],
                         periods, ("material", "site"))
     spot: dict[tuple[str, str], float] = {}
-    for x in spot_shocks(shocks, offers, periods, links):
+    for x in spot_shocks(shocks, offers, periods, followers(contracts, links)):
         spot[(x.site, x.material)] = max(spot.get((x.site, x.material), 1.0), x.price_factor)
     priced = [("Supply", r, r["unit_cost"], contract.get(r["material"], 1.0))
               for r in rows_without_problems(v, "Supply")]

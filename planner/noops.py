@@ -63,15 +63,15 @@ def _price_shocks(v: Validation):
                         periods, ("material", "site"))
     shocks = rows_without_problems(v, "PriceShocks")
     indexes = {x["index"] for x in v.tables["PriceLinks"] if x["pass_through"]}
-    met = Counter(id(shock) for shock, _ in shocked_offers(shocks, offers, periods))
-    met.update(id(s) for s in shocks if s["site"] is None and s["material"] in indexes)
-    limited = {id(shock) for shock, offer in shocked_offers(shocks, offers, periods)
-               if offer["maximum"] is not None}
+    meets = list(shocked_offers(shocks, offers, periods))
+    met = {id(shock) for shock, _ in meets}
+    met |= {id(s) for s in shocks if s["site"] is None and s["material"] in indexes}
+    limited = {id(shock) for shock, offer in meets if offer["maximum"] is not None}
     for s in shocks:
         where = f" delivered at {s['site']}" if s["site"] else ""
         if s["price_multiplier"] == 1 and s["quantity_multiplier"] == 1:
             yield ("PriceShocks", s, "price_multiplier", "both multipliers are 1")
-        elif not met[id(s)]:
+        elif id(s) not in met:
             yield ("PriceShocks", s, "material",
                    f"no SpotMarket row sells {s['material']}{where} in its periods")
         elif s["price_multiplier"] == 1 and s["quantity_multiplier"] != 0 \

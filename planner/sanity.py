@@ -25,17 +25,25 @@ Pair = tuple[str, str]
 """(site, material)."""
 
 
-def check_reachability(v: Validation) -> None:
+def check_network(v: Validation) -> None:
+    """:func:`check_reachability`, :func:`check_gain_loops` and :func:`check_idle` on one
+    :class:`_Network`; skipped while a network sheet has problems of its own, which would
+    only echo here."""
+    if any(p.sheet in NETWORK_SHEETS for p in v.problems):
+        return
+    net = _Network(v.tables)
+    check_reachability(v, net)
+    check_gain_loops(v)
+    check_idle(v, net)
+
+
+def check_reachability(v: Validation, net: _Network) -> None:
     """Every demanded material can reach its site from some supply, spot market or process.
 
     A (site, material) pair is reachable if it is supplied or bought there, made there by a
     process whose inputs are all reachable there, or carried there by a lane from a site
-    where it is reachable; the fixed point of these rules is computed once. Skipped while
-    a network sheet has problems of its own, which would only echo here.
+    where it is reachable; the fixed point of these rules is computed once.
     """
-    if any(p.sheet in NETWORK_SHEETS for p in v.problems):
-        return
-    net = _Network(v.tables)
     for row in v.tables["Demand"]:
         pair = (row["site"], row["material"])
         if None in pair or pair in net.reachable:
@@ -120,12 +128,12 @@ def check_rows_with_reference_rules(v: Validation) -> None:
                   "give it another destination or delete the row")
 
 
-def check_idle(v: Validation) -> None:
+def check_idle(v: Validation, net: _Network) -> None:
     """Warnings for capacity that can never be used and options that can never act
-    (skipped while the network or Demand has problems, which would only echo here)."""
+    (skipped once the checks before it found problems, which would only echo here)."""
     if any(p.sheet in (*NETWORK_SHEETS, "Demand") for p in v.problems):
         return
-    t, net = v.tables, _Network(v.tables)
+    t = v.tables
     never: dict[str, str] = {}
     """Process -> why it can never run or never serve."""
     for p in t["Processes"]:
@@ -201,8 +209,6 @@ def check_gain_loops(v: Validation) -> None:
     :data:`GAIN_TOLERANCE` is reported (a warning where a process on it has other inputs);
     its edges are dropped to look for more.
     """
-    if any(p.sheet in NETWORK_SHEETS for p in v.problems):
-        return
     steps = _steps(v)
     for _ in range(MOST_LOOPS):
         loop = _gaining_loop(_on_cycles(steps))

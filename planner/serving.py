@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from planner.convert import contract_shocks, per_period, spot_shocks
+from models.data import ContractShock
+from planner.convert import contract_shocks, followers, per_period, spot_shocks
 from planner.limits import rows_without_problems
 from planner.problems import NETWORK_SHEETS, Row, Validation, ref_of
 
@@ -26,17 +27,18 @@ WARNING_SHEETS = ("Settings", "Periods", "Scenarios", "PriceShocks", "PriceLinks
 unknown, would only give wrong warnings)."""
 
 
-def _spot_offers(t: dict[str, list[Row]]) -> list[tuple[Row, float]]:
+def _spot_offers(t: dict[str, list[Row]], following: tuple[ContractShock, ...]
+                 ) -> list[tuple[Row, float]]:
     """Every spot offer (a row for 'all' spread over the periods without their own) with its
     lowest price factor: over the scenarios, the product of the Price multipliers of the
-    PriceShocks rows that meet it (:func:`planner.convert.spot_shocks`), 1 in a scenario
-    that none meets."""
+    PriceShocks rows that meet it and of the index it follows
+    (:func:`planner.convert.spot_shocks`), 1 in a scenario that none meets."""
 
     periods = [r["period"] for r in t.get("Periods", [])]
     scenarios = max(1, len(t.get("Scenarios", [])))
     offers = per_period(t.get("SpotMarket", []), periods, ("material", "site"))
     factors: dict[tuple[str, str, str], list[float]] = defaultdict(list)
-    for x in spot_shocks(t.get("PriceShocks", []), offers, periods, t.get("PriceLinks", [])):
+    for x in spot_shocks(t.get("PriceShocks", []), offers, periods, following):
         factors[(x.period, x.site, x.material)].append(x.price_factor)
     out = []
     for r in offers:
@@ -45,20 +47,17 @@ def _spot_offers(t: dict[str, list[Row]]) -> list[tuple[Row, float]]:
     return out
 
 
-def _contract_factors(t: dict[str, list[Row]]) -> dict[str, float]:
-    """Material -> the lowest factor on its contract prices in any scenario and period
-    (1 at most: some period may leave them as they are)."""
-    periods = [r["period"] for r in t.get("Periods", [])]
-    lowest: dict[str, float] = {}
-    for c in contract_shocks(t.get("PriceShocks", []), periods, t.get("PriceLinks", [])):
-        lowest[c.material] = min(lowest.get(c.material, 1.0), c.factor)
-    return lowest
-
 
 def _sources(t: dict[str, list[Row]]) -> dict[Pair, tuple[float, str]]:
     """The cheapest way material enters the network at each pair, with what it is."""
     best: dict[Pair, tuple[float, str]] = {}
-    contract = _contract_factors(t)
+    periods = [r["period"] for r in t.get("Periods", [])]
+    contracts = contract_shocks(t.get("PriceShocks", []), periods, t.get("PriceLinks", []))
+    contract: dict[str, float] = {}
+    """Material -> the lowest factor on its contract prices in any scenario and period (1 at
+    most: some period leaves them as they are)."""
+    for c in contracts:
+        contract[c.material] = min(contract.get(c.material, 1.0), c.factor)
 
     def offer(pair: Pair, cost: float | None, how: str) -> None:
         if None not in pair and cost is not None and cost < best.get(pair, (math.inf, ""))[0]:
@@ -68,7 +67,7 @@ def _sources(t: dict[str, list[Row]]) -> dict[Pair, tuple[float, str]]:
         if r["capacity"] != 0:
             offer((r["site"], r["material"]), r["unit_cost"] * contract.get(r["material"], 1.0),
                   f"{r['material']} supplied at {r['site']}")
-    for r, factor in _spot_offers(t):
+    for r, factor in _spot_offers(t, followers(contracts, t.get("PriceLinks", []))):
         if r["maximum"] != 0:
             offer((r["site"], r["material"]), r["price"] * factor,
                   f"{r['material']} bought spot at {r['site']}")

@@ -23,9 +23,7 @@ from planner.names import clean, closest, difference, key, spellings, suggestion
 from planner.noops import check_noops
 from planner.problems import Row, Validation, ref_of
 from planner.references import check_references
-from planner.sanity import (
-    check_gain_loops, check_idle, check_reachability, check_rows_with_reference_rules,
-)
+from planner.sanity import check_network, check_rows_with_reference_rules
 from planner.schema import (
     ALL_PERIODS, SETTINGS, SETTINGS_COLUMNS, SETTINGS_SHEET, SHEETS, Column, Kind, Sheet,
 )
@@ -140,11 +138,12 @@ def check_settings(v: Validation, wb: RawWorkbook) -> None:
     if not _has_columns(v, sheet, SETTINGS_COLUMNS):
         return
     by_key = {s.key: s for s in SETTINGS}
+    named = {key(k): s for k, s in by_key.items()}
     seen: dict[str, str] = {}
     for _, row in sheet.rows:
         key_cell, value_cell = row["Key"], row["Value"]
         name = clean(str(key_cell.value or ""))
-        setting = {key(k): s for k, s in by_key.items()}.get(key(name))
+        setting = named.get(key(name))
         if setting is None:
             v.add(SETTINGS_SHEET, key_cell.ref, f"'{name}' is not a known setting"
                   f"{suggestion(name, list(by_key))}",
@@ -388,9 +387,7 @@ def validate(wb: RawWorkbook) -> Validation:
     check_needed_columns(v)
     check_commitments(v)
     check_rows_with_reference_rules(v)
-    check_reachability(v)
-    check_gain_loops(v)
-    check_idle(v)
+    check_network(v)
     check_noops(v)
     check_penalties(v)
     return v

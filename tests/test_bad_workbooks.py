@@ -229,8 +229,11 @@ def _understate_demand(path: Path) -> None:
         r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:E3"/>', text))
 
 
-def _rename_sheet(wb: openpyxl.Workbook, old: str, new: str) -> None:
-    wb[old].title = new
+def rename_sheet(wb: openpyxl.Workbook, old: str, new: str) -> None:
+    """Sheet ``old`` renamed ``new``, also where they differ only in case (which openpyxl,
+    renaming in one step, would turn into 'new1')."""
+    wb[old].title = "renamed"
+    wb["renamed"].title = new
 
 
 # --------------------------------------------------------------------------- the corpus
@@ -362,7 +365,7 @@ CELL_CASES = [
             "Lanes!E1: header 'Cots' is not a column of Lanes, which needs a column 'Cost'"),
     invalid("missing required sheet", book(lambda wb: wb.remove(wb["Sites"])),
             "Sites: sheet is missing"),
-    invalid("required sheet misnamed", book(lambda wb: _rename_sheet(wb, "Demand", "demands")),
+    invalid("required sheet misnamed", book(lambda wb: rename_sheet(wb, "Demand", "demands")),
             "Demand: sheet is missing (did you mean 'demands'?)"),
     invalid("required sheet with no rows", rows(lambda c: c.update(Demand=[])),
             "Demand!A3: the sheet has no rows"),

@@ -30,7 +30,7 @@ from planner.convert import to_plan_data
 from planner.engine import solve_plan
 from planner.pipeline import check_workbook
 from models.scaling import Scaling
-from test_bad_workbooks import INPUT, Maker, book, cells, rows, then, valid
+from test_bad_workbooks import INPUT, Maker, book, cells, rename_sheet, rows, then, valid
 from xlsx_parts import edit_sheet_xml, set_cell_xml
 
 EXIT_INVALID = 3
@@ -53,11 +53,6 @@ def refused(id: str, make: Maker, *fragments: str, problems: int | None = None) 
 
 def accepted(id: str, make: Maker, *warnings: str) -> Case:
     return Case(id, make, False, warnings)
-
-
-def edit(change) -> Maker:
-    """The chain's rows after ``change(rows)``; shorthand for :func:`rows`."""
-    return rows(change)
 
 
 def _with(sheet: str, *new: dict, scenarios: bool = False):
@@ -131,18 +126,12 @@ def _empty_string(ref: str, sheet: str = "Lanes") -> Maker:
             text, ref, f'<c r="{ref}" t="str"><f>IF(1,"",0)</f><v></v></c>')))
 
 
-def _rename_sheet(old: str, new: str) -> Maker:
-    def change(wb: openpyxl.Workbook) -> None:
-        wb[old].title = "renamed"  # openpyxl would make 'lanes' 'lanes1' beside 'Lanes'
-        wb["renamed"].title = new
-    return book(change)
-
-
-def _then_renamed(make: Maker, old: str, new: str) -> Maker:
-    """The workbook ``make`` writes, with its sheet ``old`` renamed ``new``."""
+def _renamed(old: str, new: str, make: Maker = valid) -> Maker:
+    """The workbook ``make`` writes (the valid chain by default), its sheet ``old`` renamed
+    ``new``."""
     def rename(path: Path) -> None:
         wb = openpyxl.load_workbook(path)
-        wb[old].title = new
+        rename_sheet(wb, old, new)
         wb.save(path)
     return then(make, rename)
 
@@ -168,20 +157,20 @@ def _recycling(site: str, output: str, source: str, quantity: float, cost: float
 
 CLASS_LOOPS = [
     refused("recipe of a recycling route typed upside down",
-            edit(_recycling("Refinery", "Ore", "LCE", 0.1, 1)),
+            rows(_recycling("Refinery", "Ore", "LCE", 0.1, 1)),
             "Recipes!C5: these rows turn 1 LCE at Refinery back into 1.25",
             "process Recycle makes 1 Ore from 0.1 LCE", "process Refine makes 1 LCE from 8 Ore",
             "create LCE from nothing"),
     accepted("recycling route that loses material",
-             edit(_recycling("Refinery", "Ore", "LCE", 10, 100000))),
-    accepted("a loop through a process with other inputs is only warned of", edit(_both(
+             rows(_recycling("Refinery", "Ore", "LCE", 10, 100000))),
+    accepted("a loop through a process with other inputs is only warned of", rows(_both(
         _recycling("Refinery", "Ore", "LCE", 0.1, 1e6),
         _with("Recipes", {"Process": "Recycle", "Input": "Cell", "Quantity": 1}))),
              "unless Recycle's other inputs (Cell) bring it the plan could create LCE"),
     accepted("recycling route that exactly returns what went in",
-             edit(_recycling("Refinery", "Ore", "LCE", 0.125, 100000))),
+             rows(_recycling("Refinery", "Ore", "LCE", 0.125, 100000))),
     refused("loop through lanes: cells recycled at the market into too much LCE",
-            edit(_both(_recycling("Market", "LCE", "Cell", 0.5, 1),
+            rows(_both(_recycling("Market", "LCE", "Cell", 0.5, 1),
                        _with("Lanes", {"Lane": "back", "From": "Market", "To": "Plant",
                                        "Material": "LCE", "Cost": 1}))),
             "lane cells carries it from Plant to Market", "lane back carries it",
@@ -201,35 +190,35 @@ CLASS_SHOWN = [
              "Lanes!F1: the column 'Tariff' is hidden; its values are read"),
     accepted("hidden sheet", book(lambda wb: setattr(wb["Lanes"], "sheet_state", "hidden")),
              "Lanes: the sheet is hidden; its rows are planned with"),
-    refused("periods listed latest first", edit(_reversed_periods),
+    refused("periods listed latest first", rows(_reversed_periods),
             "Periods!A4: period 2026 is listed after 2027 but its name puts it earlier"),
-    accepted("periods typed as dates", edit(_dates_as_periods)),
-    refused("quarters out of order", edit(lambda c: (
+    accepted("periods typed as dates", rows(_dates_as_periods)),
+    refused("quarters out of order", rows(lambda c: (
         c.update(Periods=[{"Period": "2026 Q3"}, {"Period": "2026 Q1"}]),
         [r.update(Period={"2026": "2026 Q3", "2027": "2026 Q1"}[r["Period"]])
          for r in c["Demand"]])),
             "period 2026 Q1 is listed after 2026 Q3"),
-    accepted("a process that can never run", edit(_both(
+    accepted("a process that can never run", rows(_both(
         _with("Processes", {"Process": "Idle", "Site": "Market", "Output": "LCE",
                             "Capacity": 5, "Variable cost": 1}),
         _with("Recipes", {"Process": "Idle", "Input": "Ore", "Quantity": 8}))),
              "Processes!A5: process Idle can never be used: it lacks Ore at Market"),
-    accepted("supply that can never reach a demand", edit(_with(
+    accepted("supply that can never reach a demand", rows(_with(
         "Supply", {"Site": "Market", "Material": "Ore", "Period": "all", "Capacity": 5,
                    "Unit cost": 1})),
              "the Ore supplied at Market can never reach a demand"),
-    accepted("a lane into a site where nothing uses its material", edit(_with(
+    accepted("a lane into a site where nothing uses its material", rows(_with(
         "Lanes", {"Lane": "stray", "From": "Market", "To": "Mine", "Material": "Cell",
                   "Cost": 1})),
              "lane stray can never carry anything useful: nothing takes Cell on from Mine"),
-    accepted("an expansion of a process that can never run", edit(_both(
+    accepted("an expansion of a process that can never run", rows(_both(
         _with("Processes", {"Process": "Idle", "Site": "Market", "Output": "LCE",
                             "Capacity": 5, "Variable cost": 1}),
         _with("Recipes", {"Process": "Idle", "Input": "Ore", "Quantity": 8}),
         _with("Options", {"Option": "grow idle", "Kind": "expansion", "Target": "Idle",
                           "Capacity": 5, "Fixed cost": 10}))),
              "option grow idle can never act: process Idle can never be used"),
-    accepted("a late offtake at a mine with no lane", edit(_both(
+    accepted("a late offtake at a mine with no lane", rows(_both(
         lambda c: c["Sites"].append({"Site": "Remote", "Kind": "mine", "Country": "Chile"}),
         _with("Options", {"Option": "remote deal", "Kind": "offtake", "Target": "Remote",
                           "Material": "Ore", "Capacity": 5, "Unit cost": 1, "Fixed cost": 1,
@@ -239,12 +228,12 @@ CLASS_SHOWN = [
 
 CLASS_NAMES = [
     accepted("a site's name composed in one sheet and decomposed in another",
-             edit(_both(_renamed_site("Plant", "Pl\u00e4nt", ("Sites", 2, "Site")),
+             rows(_both(_renamed_site("Plant", "Pl\u00e4nt", ("Sites", 2, "Site")),
                         _renamed_site("Plant", "Pla\u0308nt", ("Lanes", 1, "To"),
                                       ("Lanes", 2, "From"), ("Processes", 1, "Site"))))),
     accepted("a no-break space at the end of a reference",
              cells(Lanes_C4="Plant\u00a0", Processes_B4="Plant\u00a0")),
-    accepted("a no-break space inside a name", edit(_both(
+    accepted("a no-break space inside a name", rows(_both(
         _renamed_site("Plant", "Cell\u00a0plant", ("Lanes", 1, "To"), ("Lanes", 2, "From")),
         _renamed_site("Plant", "Cell plant", ("Sites", 2, "Site"), ("Processes", 1, "Site"))))),
     accepted("a zero-width space pasted into a reference", cells(Lanes_C4="Pl\u200bant")),
@@ -255,18 +244,18 @@ CLASS_NAMES = [
             "Recipes!B4: 'L\u0421E' is not listed on the Materials sheet (did you mean 'LCE'? "
             "they differ at character 2: '\u0421' U+0421 CYRILLIC CAPITAL LETTER ES here, "
             "'C' U+0043 LATIN CAPITAL LETTER C there)"),
-    refused("two sites that differ only in case", edit(lambda c: c["Sites"].append(
+    refused("two sites that differ only in case", rows(lambda c: c["Sites"].append(
         {"Site": "plant", "Kind": "hub", "Country": "France"})),
             "Sites!A7: plant appears twice (first in row 5 as Plant)"),
-    refused("two sites that differ only by a no-break space", edit(lambda c: c["Sites"].append(
+    refused("two sites that differ only by a no-break space", rows(lambda c: c["Sites"].append(
         {"Site": "Plant\u00a0", "Kind": "hub", "Country": "France"})),
             "Sites!A7: Plant appears twice (first in row 5)"),
-    refused("a list typed where one target belongs", edit(_with(
+    refused("a list typed where one target belongs", rows(_with(
         "Disruptions", {"Scenario": "only", "Scope": "site", "Target": "Mine, Refinery",
                         "Availability": 0}, scenarios=True)),
             "Disruptions!C3: 'Mine, Refinery' lists 2 names where one belongs",
             "copy the row for each of Mine, Refinery"),
-    refused("a list typed where one site belongs", edit(_both(
+    refused("a list typed where one site belongs", rows(_both(
         _with("SpotMarket", {"Material": "LCE", "Site": "Plant", "Period": "all",
                              "Price": 30000}),
         _with("PriceShocks", {"Scenario": "only", "Material": "LCE", "Site": "Plant; Market",
@@ -275,18 +264,18 @@ CLASS_NAMES = [
 ]
 
 CLASS_NUMBERS = [
-    accepted("three probabilities of 0.3333", edit(_probabilities(0.3333, 0.3333, 0.3333)),
+    accepted("three probabilities of 0.3333", rows(_probabilities(0.3333, 0.3333, 0.3333)),
              "Scenarios!B5: the probabilities sum to 0.9999, so each is divided by that sum"),
-    accepted("probabilities a millionth over 1", edit(_probabilities(0.5, 0.500001)),
+    accepted("probabilities a millionth over 1", rows(_probabilities(0.5, 0.500001)),
              "the probabilities sum to 1.000001, so"),
     accepted("probabilities off only by floating-point rounding",
-             edit(_probabilities(0.1, 0.2, 0.7))),
-    refused("probabilities that miss 1 by a hundredth", edit(_probabilities(0.5, 0.49)),
+             rows(_probabilities(0.1, 0.2, 0.7))),
+    refused("probabilities that miss 1 by a hundredth", rows(_probabilities(0.5, 0.49)),
             "Scenarios!B4: the probabilities sum to 0.99, not 1 (within 0.001)"),
     refused("probabilities that miss 1 in the seventh digit but beyond the tolerance",
-            edit(_probabilities(0.5, 0.5011)), "sum to 1.0011, not 1"),
-    accepted("a group's capacity equal but for rounding", edit(_group(10, 10 + 1e-12))),
-    refused("a group's capacity that differs in the sixth digit", edit(_group(10, 10.00001)),
+            rows(_probabilities(0.5, 0.5011)), "sum to 1.0011, not 1"),
+    accepted("a group's capacity equal but for rounding", rows(_group(10, 10 + 1e-12))),
+    refused("a group's capacity that differs in the sixth digit", rows(_group(10, 10.00001)),
             "CapacityGroups!C4: group line has capacity 10.00001 here but 10 in row 3"),
 ]
 
@@ -295,24 +284,24 @@ CLASS_HABITS = [
     refused("a formula saving an empty string in a required column", _empty_string("E3"),
             "Lanes!E3: Cost is empty"),
     accepted("a date in a free-text column", cells(Sites_D3=dt.datetime(2026, 3, 1))),
-    accepted("a sheet name in other case", _rename_sheet("Lanes", "lanes"),
+    accepted("a sheet name in other case", _renamed("Lanes", "lanes"),
              "Lanes: read from the sheet 'lanes'"),
-    accepted("a sheet name with a trailing space", _rename_sheet("Supply", "Supply "),
+    accepted("a sheet name with a trailing space", _renamed("Supply", "Supply "),
              "Supply: read from the sheet 'Supply '"),
     accepted("a header in other case", _set_header("Lanes", "E1", "cost"),
              "Lanes!E1: header 'cost' read as the column 'Cost'"),
     accepted("a header with a no-break space", _set_header("Supply", "E1", "Unit\u00a0cost")),
     accepted("a header with doubled spaces", _set_header("Supply", "E1", "Unit  cost ")),
-    refused("a misnamed required sheet gives one problem", _rename_sheet("Sites", "Site list"),
+    refused("a misnamed required sheet gives one problem", _renamed("Sites", "Site list"),
             "Sites: sheet is missing", problems=1),
     refused("a missing materials sheet gives one problem",
             book(lambda wb: wb.remove(wb["Materials"])), "Materials: sheet is missing",
             problems=1),
     refused("a misnamed optional sheet other rows refer to gives one problem",
-            _then_renamed(edit(_both(*(_with("Disruptions", {
+            _renamed("Scenarios", "Scenario list", rows(_both(*(_with("Disruptions", {
                 "Scenario": "only", "Scope": "supply", "Target": "Mine", "First period": t,
                 "Last period": t, "Availability": 0.5}, scenarios=True)
-                for t in ("2026", "2027")))), "Scenarios", "Scenario list"),
+                for t in ("2026", "2027"))))),
             "Scenarios: sheet is missing (did you mean 'Scenario list'?), and Disruptions "
             "refer to it", problems=1),
     refused("a misspelt key column gives one problem", _set_header("Periods", "A1", "Perod"),
@@ -320,70 +309,70 @@ CLASS_HABITS = [
 ]
 
 CLASS_TYPED = [
-    refused("'all' typed where a blank means every material", edit(_with(
+    refused("'all' typed where a blank means every material", rows(_with(
         "Disruptions", {"Scenario": "only", "Scope": "supply", "Target": "Mine",
                         "Material": "All", "Availability": 0.5}, scenarios=True)),
             "Disruptions!D3: 'All' is not allowed here; leave the cell blank "
             "(blank = every material)"),
-    refused("'all' typed as a first period", edit(_with(
+    refused("'all' typed as a first period", rows(_with(
         "Disruptions", {"Scenario": "only", "Scope": "supply", "Target": "Mine",
                         "First period": "all", "Availability": 0.5}, scenarios=True)),
             "'all' is not allowed here; leave the cell blank (blank = the first period)"),
-    accepted("countries separated by semicolons", edit(_with(
+    accepted("countries separated by semicolons", rows(_with(
         "Policies", {"Policy": "floor", "Kind": "min country share", "Material": "Ore",
                      "Countries": "China; australia", "Share": 0.5}))),
 ]
 
 CLASS_NOOPS = [
-    accepted("an outage at a site that supplies nothing", edit(_with(
+    accepted("an outage at a site that supplies nothing", rows(_with(
         "Disruptions", {"Scenario": "only", "Scope": "supply", "Target": "Refinery",
                         "Availability": 0}, scenarios=True)),
              "Disruptions!C3: this row changes nothing: Refinery supplies no"),
-    accepted("an outage with availability 1", edit(_with(
+    accepted("an outage with availability 1", rows(_with(
         "Disruptions", {"Scenario": "only", "Scope": "supply", "Target": "Mine",
                         "Availability": 1}, scenarios=True)),
              "Disruptions!G3: this row changes nothing: an availability of 1"),
-    accepted("an export ban of a country no lane leaves", edit(_with(
+    accepted("an export ban of a country no lane leaves", rows(_with(
         "Disruptions", {"Scenario": "only", "Scope": "country", "Target": "Germany",
                         "Availability": 0}, scenarios=True)),
              "this row changes nothing: no lane leaves Germany"),
-    accepted("a lane outage for a material the lane does not carry", edit(_with(
+    accepted("a lane outage for a material the lane does not carry", rows(_with(
         "Disruptions", {"Scenario": "only", "Scope": "lane", "Target": "ore",
                         "Material": "LCE", "Availability": 0}, scenarios=True)),
              "this row changes nothing: lane ore does not carry LCE"),
-    accepted("a price shock that matches no spot market", edit(_with(
+    accepted("a price shock that matches no spot market", rows(_with(
         "PriceShocks", {"Scenario": "only", "Material": "LCE", "Price multiplier": 3},
         scenarios=True)),
              "PriceShocks!B3: this row changes nothing: no SpotMarket row sells LCE"),
-    accepted("a price shock with both multipliers 1", edit(_both(
+    accepted("a price shock with both multipliers 1", rows(_both(
         _with("SpotMarket", {"Material": "LCE", "Site": "Plant", "Period": "all",
                              "Price": 90000}),
         _with("PriceShocks", {"Scenario": "only", "Material": "LCE", "Price multiplier": 1},
               scenarios=True))),
              "this row changes nothing: both multipliers are 1"),
-    accepted("a quantity shock on an unlimited spot market", edit(_both(
+    accepted("a quantity shock on an unlimited spot market", rows(_both(
         _with("SpotMarket", {"Material": "LCE", "Site": "Plant", "Period": "all",
                              "Price": 90000}),
         _with("PriceShocks", {"Scenario": "only", "Material": "LCE",
                               "Quantity multiplier": 0.5}, scenarios=True))),
              "with no Maximum, which stays unlimited"),
-    accepted("a maximum share of 1", edit(_with(
+    accepted("a maximum share of 1", rows(_with(
         "Policies", {"Policy": "cap", "Kind": "max country share", "Material": "Ore",
                      "Countries": "Australia", "Share": 1})),
              "Policies!F3: this row changes nothing: at most a share of 1 is no limit"),
-    accepted("a minimum share of 0", edit(_with(
+    accepted("a minimum share of 0", rows(_with(
         "Policies", {"Policy": "floor", "Kind": "min country share", "Material": "Ore",
                      "Countries": "Australia", "Share": 0})),
              "at least a share of 0 is no limit"),
-    accepted("a maximum share on countries that supply none of it", edit(_with(
+    accepted("a maximum share on countries that supply none of it", rows(_with(
         "Policies", {"Policy": "cap", "Kind": "max country share", "Material": "Ore",
                      "Countries": "Germany", "Share": 0.2})),
              "this row changes nothing: none of Ore comes from Germany"),
-    accepted("an option of capacity 0", edit(_with(
+    accepted("an option of capacity 0", rows(_with(
         "Options", {"Option": "nothing", "Kind": "expansion", "Target": "Refine",
                     "Capacity": 0, "Fixed cost": 5})),
              "Options!F3: this row changes nothing: a capacity of 0 adds nothing"),
-    accepted("an option alone in its exclusive group", edit(_with(
+    accepted("an option alone in its exclusive group", rows(_with(
         "Options", {"Option": "grow", "Kind": "expansion", "Target": "Refine",
                     "Capacity": 10, "Fixed cost": 1e9, "Exclusive group": "refinery A"})),
              "it is the only option of exclusive group refinery A"),
