@@ -48,7 +48,8 @@ from planner.recalc import recalculated
 from planner.report import RunInfo, write_report
 from planner.results import expected_by, expected_cost
 from planner.sheets import comparison_workbook, sensitivity_workbook
-from planner.solve import Status
+from planner.handoff import HIGHS_TIME
+from planner.solve import Status, option_problems
 from planner.template import write_template
 from planner.problems import Validation
 from planner.workbook import InputFileError
@@ -86,6 +87,7 @@ class Terminal:
         error."""
         self.quiet = False
         self.start = time.perf_counter()
+        self.highs_before = HIGHS_TIME.seconds, HIGHS_TIME.runs
 
     def print(self, text: str) -> None:
         self.console.print(text)
@@ -104,6 +106,13 @@ class Terminal:
         mark = "[red]✗[/]" if step.failed else "[green]✓[/]"
         self.print(f"{mark} {name} [dim]({time.perf_counter() - began:.2f} s, "
                    f"{time.perf_counter() - self.start:.1f} s in all)[/]")
+
+    def highs_time(self) -> None:
+        """HiGHS's own run time over every solve so far (workers' included)."""
+        seconds, runs = (now - before for now, before in
+                         zip((HIGHS_TIME.seconds, HIGHS_TIME.runs), self.highs_before))
+        self.print(f"[dim]HiGHS's own time: {seconds:,.2f} s in {runs:,} solves, of "
+                   f"{time.perf_counter() - self.start:,.1f} s in all[/]")
 
     def solver_line(self, line: str) -> None:
         if not self.quiet and line.strip():
@@ -216,6 +225,26 @@ def validate(term: Terminal, path: Path, recalc: bool) -> None:
     term.answer(f"[green]✓[/] {path.name} is valid")
 
 
+def _solver_options(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
+    """``--solver-option KEY=VALUE``, each a HiGHS option HiGHS accepts."""
+    options = {}
+    for given in values:
+        name, equals, value = given.partition("=")
+        if not equals or not name.strip():
+            raise click.BadParameter(f"{given!r}: write KEY=VALUE, for example presolve=off")
+        options[name.strip()] = value.strip()
+    problems = option_problems(options)
+    if problems:
+        raise click.BadParameter("; ".join(problems))
+    return options
+
+
+SOLVER_OPTION = click.option(
+    "--solver-option", "solver_options", multiple=True, callback=_solver_options,
+    metavar="KEY=VALUE", help="A HiGHS option for every solve (repeat for more), for "
+    "example solver=ipm or mip_heuristic_effort=0.2; see the README's solver strategy.")
+
+
 def _solve_options(command):
     """The options ``solve`` and the commands that solve first share."""
     for option in reversed((
@@ -225,6 +254,7 @@ def _solve_options(command):
             click.option("--time-limit", type=click.FloatRange(min=1),
                          help="Seconds; overrides Settings."),
             click.option("--mip-gap", type=click.FloatRange(0, 1), help="Overrides Settings."),
+            SOLVER_OPTION,
             click.option("-q", "--quiet", is_flag=True, help="Hide the solver's log."),
             click.option("--recalc", is_flag=True, help=RECALC_HELP))):
         command = option(command)
@@ -235,19 +265,22 @@ def _solve_options(command):
 @_solve_options
 @click.pass_obj
 def solve(term: Terminal, path: Path, output: Path, time_limit: float | None,
-          mip_gap: float | None, quiet: bool, recalc: bool) -> None:
+          mip_gap: float | None, solver_options: dict[str, str], quiet: bool,
+          recalc: bool) -> None:
     """Solve the workbook at PATH and write the result workbook OUTPUT."""
-    _solve_and_write(term, path, output, time_limit, mip_gap, quiet, recalc)
+    _solve_and_write(term, path, output, time_limit, mip_gap, solver_options, quiet, recalc)
 
 
 @main.command()
 @_solve_options
 @click.pass_obj
 def exposure(term: Terminal, path: Path, output: Path, time_limit: float | None,
-             mip_gap: float | None, quiet: bool, recalc: bool) -> None:
+             mip_gap: float | None, solver_options: dict[str, str], quiet: bool,
+             recalc: bool) -> None:
     """Solve PATH, then knock out each mine, site, process, lane and country's exports for
     its time to recover; write the result with the Exposure sheets to OUTPUT."""
-    _solve_and_write(term, path, output, time_limit, mip_gap, quiet, recalc, exposure=True)
+    _solve_and_write(term, path, output, time_limit, mip_gap, solver_options, quiet, recalc,
+                     exposure=True)
 
 
 def default_output(term: Terminal, path: Path, what: str) -> Path:
@@ -258,15 +291,17 @@ def default_output(term: Terminal, path: Path, what: str) -> Path:
 
 
 def _solve_and_write(term: Terminal, path: Path, output: Path | None,
-                     time_limit: float | None, mip_gap: float | None, quiet: bool,
-                     recalc: bool, exposure: bool = False) -> None:
+                     time_limit: float | None, mip_gap: float | None,
+                     solver_options: dict[str, str], quiet: bool, recalc: bool,
+                     exposure: bool = False) -> None:
     term.quiet = quiet
     output = output or default_output(term, path, "exposure" if exposure else "result")
     try:
         check_writable(output, [path])
         with _readable(term, path, recalc) as readable:
             run = solve_workbook(readable, time_limit=time_limit, mip_gap=mip_gap,
-                                 phase=term.phase, on_log_line=term.solver_line)
+                                 phase=term.phase, on_log_line=term.solver_line,
+                                 options=solver_options)
             if exposure and run.solved is not None:
                 run = expose(run, term.phase)
     except (InputFileError, OutputError) as exc:
@@ -316,6 +351,7 @@ def _solve_and_write(term: Terminal, path: Path, output: Path | None,
                 + (", then Exposure" if found.exposure is not None else ""))
     for line in info.warnings():
         term.print(f"[yellow]warning[/] {escape(line)}")
+    term.highs_time()
     sys.exit(solved.status.exit_code)
 
 
@@ -386,11 +422,13 @@ SWEPT = {"spot_price": "spot price", "availability": "availability", "demand": "
 @click.option("--time-limit", type=click.FloatRange(min=1), help="Seconds per solve; "
               "overrides Settings.")
 @click.option("--mip-gap", type=click.FloatRange(0, 1), help="Overrides Settings.")
+@SOLVER_OPTION
 @click.option("--recalc", is_flag=True, help=RECALC_HELP)
 @click.pass_obj
 def sweep(term: Terminal, path: Path, start: float, stop: float, steps: int,
           tolerance: float | None, output: Path, time_limit: float | None,
-          mip_gap: float | None, recalc: bool, **named: str | None) -> None:
+          mip_gap: float | None, solver_options: dict[str, str], recalc: bool,
+          **named: str | None) -> None:
     """Re-solve PATH across a range of one parameter; write the costs, the cell families'
     shares, the spend by country and the breakevens, with charts, to OUTPUT."""
     given = [(SWEPT[k], v) for k, v in named.items() if v is not None]
@@ -413,7 +451,8 @@ def sweep(term: Terminal, path: Path, start: float, stop: float, steps: int,
         with _readable(term, path, recalc) as readable:
             v, found = sweep_workbook(readable, parameter, values,
                                       tolerance or (stop - start) / 100,
-                                      time_limit=time_limit, mip_gap=mip_gap, phase=term.phase)
+                                      time_limit=time_limit, mip_gap=mip_gap, phase=term.phase,
+                                      options=solver_options)
         term.report_validation(v, path)
         if found is None:
             sys.exit(EXIT_INVALID)
@@ -434,3 +473,4 @@ def sweep(term: Terminal, path: Path, start: float, stop: float, steps: int,
             at += f"; {reference} {b[reference]:,.0f} {currency}"
         term.answer(escape(f"{b['Event']}: {at}"))
     term.answer(f"Sensitivity written to {output}")
+    term.highs_time()

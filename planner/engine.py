@@ -15,13 +15,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pyomo.environ as pyo
+from highspy import HighsModelStatus
 
 from models.data import PlanData
 from models.model import build_model
 from models.scaling import ModelUnits, Scaling
 from planner.check import TOLERANCE, PlanCheck, check_plan
+from planner.handoff import Compiled
 from planner.lp import HeldLP
-from planner.solve import SolveResult, Status, solve
+from planner.solve import SolveResult, SolverOptions, Status, hand_off, run
 
 
 @dataclass(frozen=True)
@@ -46,14 +48,11 @@ def _span(values: np.ndarray) -> tuple[float, float] | None:
     return (float(values.min()), float(values.max())) if values.size else None
 
 
-def _ranges(solver, units: ModelUnits) -> tuple[Ranges, Ranges]:
-    """Coefficient ranges of the matrix the solver held: (workbook units, internal units)."""
-    lp = solver._solver_model.getLp()
-    columns = {j: solver._vars[v][0] for v, j in solver._pyomo_var_to_solver_var_map.items()}
-    col_unit = np.array([units.of(columns[j]) for j in range(lp.num_col_)])
-    row_unit = np.ones(lp.num_row_)
-    for con, i in solver._pyomo_con_to_solver_con_map.items():
-        row_unit[i] = units.of(con)
+def _ranges(compiled: Compiled, units: ModelUnits) -> tuple[Ranges, Ranges]:
+    """Coefficient ranges of the matrix HiGHS held: (workbook units, internal units)."""
+    lp = compiled.highs.getLp()
+    col_unit = np.array([units.of(v) for v in compiled.columns])
+    row_unit = np.array([units.of(c) for c in compiled.rows])
     a = lp.a_matrix_
     values = np.asarray(a.value_)
     column_of = np.repeat(np.arange(lp.num_col_), np.diff(np.asarray(a.start_)))
@@ -108,18 +107,19 @@ def fix_options(model: pyo.ConcreteModel, shares: dict[str, float]) -> None:
         v.fix(share)
 
 
-def _fix_and_resolve(model, solved: SolveResult, time_limit: float, mip_gap: float,
-                     money: float, hold_lp: bool) -> tuple[SolveResult, str, HeldLP | None]:
-    """Fix the binaries at the values found, re-solve the LP; the LP's plan is reported
-    when it solves, with what it changed."""
-    fix_options(model, {o: round(v.value) for o, v in model.v_option.items()
-                        if v.is_binary() and not v.fixed})
-    held: list[HeldLP] = []
-    lp = _in_workbook_units(solve(model, time_limit, mip_gap, inspect=lambda solver: held.append(
-        HeldLP.of_solver(solver, money)) if hold_lp else None), money)
+def _fix_and_resolve(model: pyo.ConcreteModel, compiled: Compiled, solved: SolveResult,
+                     time_limit: float, mip_gap: float, money: float,
+                     options: SolverOptions | None) -> tuple[SolveResult, str]:
+    """Fix the binaries at the values found and re-solve the LP that HiGHS then holds; the
+    LP's plan is reported when it solves, with what it changed."""
+    taken = {o: round(v.value) for o, v in model.v_option.items()
+             if v.is_binary() and not v.fixed}
+    fix_options(model, taken)
+    compiled.fix_integers(model.v_option[o] for o in taken)
+    lp = _in_workbook_units(run(compiled, time_limit, mip_gap, options=options), money)
     if lp.status is not Status.OPTIMAL:
         return solved, (f"with the commitments fixed, the linear program ended {lp.status.label};"
-                        " the MIP's plan is reported"), None
+                        " the MIP's plan is reported")
     difference = lp.objective - solved.objective
     note = "with the commitments fixed, the linear program gives the same objective"
     if abs(difference) > TOLERANCE * max(abs(solved.objective), money):
@@ -133,44 +133,44 @@ def _fix_and_resolve(model, solved: SolveResult, time_limit: float, mip_gap: flo
     if status is Status.OPTIMAL and gap is not None and gap > mip_gap + TOLERANCE:
         status, message = Status.FEASIBLE, f"{note}, {gap:.2%} above the MIP's bound"
     return replace(solved, status=status, message=message, objective=lp.objective, gap=gap,
-                   seconds=solved.seconds + lp.seconds), note, held[0] if held else None
+                   seconds=solved.seconds + lp.seconds,
+                   highs_seconds=solved.highs_seconds + lp.highs_seconds), note
 
 
 def solve_plan(data: PlanData, scaling: Scaling, *, time_limit: float, mip_gap: float,
-               fixed: dict[str, float] | None = None, reported: bool = False) -> Solved:
+               fixed: dict[str, float] | None = None, reported: bool = False,
+               options: SolverOptions | None = None) -> Solved:
     """Build, solve and check the plan ``data`` (workbook units) in the internal units of
     ``scaling``, quietly; ``fixed`` fixes options at the given shares; ``reported``: see
     :func:`solve_built` (a variant re-solved by an analysis is not)."""
     model = build(data, scaling)
     fix_options(model, fixed or {})
     return solve_built(model, data, scaling, time_limit=time_limit, mip_gap=mip_gap,
-                       reported=reported)
+                       reported=reported, options=options)
 
 
 def solve_built(model: pyo.ConcreteModel, data: PlanData, scaling: Scaling, *,
                 time_limit: float, mip_gap: float,
                 on_log_line: Callable[[str], None] | None = None,
-                reported: bool = True) -> Solved:
+                reported: bool = True, options: SolverOptions | None = None) -> Solved:
     """Solve and check ``model``, built by :func:`build` from ``data`` and ``scaling``;
     ``reported``: the plan the result describes, which keeps its coefficient ranges and its
-    LP with the commitments fixed for the analyses (:attr:`Solved.ranges`, :attr:`Solved.lp`)."""
+    LP with the commitments fixed for the analyses (:attr:`Solved.ranges`, :attr:`Solved.lp`).
+    A MIP is handed to HiGHS once: its binaries are then fixed in place."""
     units = ModelUnits(data, scaling)
-    held: list[tuple[Ranges, Ranges, HeldLP]] = []
-    binary = any(v.is_binary() and not v.fixed for v in model.v_option.values())
-
-    def inspect(solver) -> None:
-        held.append((*_ranges(solver, units), None if binary else
-                     HeldLP.of_solver(solver, scaling.money)))
-
-    result = _in_workbook_units(solve(model, time_limit, mip_gap, on_log_line,
-                                      inspect if reported else None), scaling.money)
-    ranges, lp = (held[0][:2], held[0][2]) if held else (None, None)
+    compiled = hand_off(model)
+    if isinstance(compiled, SolveResult):
+        return Solved(_in_workbook_units(compiled, scaling.money), model, units, None, None, "")
+    ranges = _ranges(compiled, units) if reported else None
+    result = run(compiled, time_limit, mip_gap, on_log_line, options)
+    result = _in_workbook_units(replace(result, seconds=result.seconds + compiled.seconds),
+                                scaling.money)
     if not result.status.has_plan:
         return Solved(result, model, units, None, ranges, "")
     note = ""
-    if binary and result.status in (Status.OPTIMAL, Status.FEASIBLE):
-        result, note, lp = _fix_and_resolve(model, result, time_limit, mip_gap, scaling.money,
-                                            reported)
+    if compiled.is_mip() and result.status in (Status.OPTIMAL, Status.FEASIBLE):
+        result, note = _fix_and_resolve(model, compiled, result, time_limit, mip_gap,
+                                        scaling.money, options)
     check = check_plan(model, data, units, result.objective)
     if check.not_finite:
         result = replace(result, status=Status.ERROR,
@@ -180,10 +180,12 @@ def solve_built(model: pyo.ConcreteModel, data: PlanData, scaling: Scaling, *,
                          message=f"the plan {check.headline()}: it is not reliable; see the "
                          "Summary's check, and consider giving the workbook's numbers in "
                          "units closer to each other (kt, USD million)")
-    if lp is not None and lp.optimal:
+    lp = None
+    if reported and not compiled.is_mip() \
+            and compiled.highs.getModelStatus() == HighsModelStatus.kOptimal:
+        lp = HeldLP.of_compiled(compiled, scaling.money)
         lp.fix([v for v in model.v_option.values() if not v.fixed])
-    return Solved(result, model, units, check, ranges, note,
-                  lp if lp is not None and lp.optimal else None)
+    return Solved(result, model, units, check, ranges, note, lp)
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,8 @@ class PlanSolver:
     time_limit: float
     mip_gap: float
     readout: Readout | None = None
+    options: SolverOptions | None = None
+    """HiGHS options of every solve (``--solver-option``)."""
 
 
 def start_plan_solver(solver: PlanSolver) -> PlanSolver:
@@ -232,7 +236,7 @@ def solve_variant(solver: PlanSolver, variant: Variant) -> VariantOutcome:
     """Solve one variant of the plan (rebuilt: its data or commitments differ)."""
     data = variant.data or solver.data
     solved = solve_plan(data, solver.scaling, time_limit=solver.time_limit,
-                        mip_gap=solver.mip_gap, fixed=variant.fixed)
+                        mip_gap=solver.mip_gap, fixed=variant.fixed, options=solver.options)
     readouts = {}
     if solved.result.status.has_plan and solver.readout is not None:
         readouts = solver.readout(solved.model, data, solver.scaling)

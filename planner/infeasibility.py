@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+import highspy
 import pyomo.environ as pyo
-from pyomo.contrib.solver.common.results import TerminationCondition
-from pyomo.contrib.solver.solvers.highs import Highs
 
 from models.data import PlanData
 from planner.convert import Origins
+from planner.handoff import compile_model, quiet_highs, run_highs
 
 IIS_FROM_LP_IRREDUCIBLE = 2 | 4
 """HiGHS ``iis_strategy``: kIisStrategyFromLp | kIisStrategyIrreducible, a conflict found
@@ -75,22 +75,18 @@ def conflict(model: pyo.ConcreteModel) -> tuple[list, list] | None:
     for v in relaxed:
         v.domain = pyo.UnitInterval
     try:
-        solver = Highs()
-        results = solver.solve(
-            model, load_solutions=False, raise_exception_on_nonoptimal_result=False,
-            solver_options={"presolve": "off", "iis_strategy": IIS_FROM_LP_IRREDUCIBLE})
-        if results.termination_condition is not TerminationCondition.provenInfeasible:
+        highs = quiet_highs()
+        compiled = compile_model(model, highs)
+        highs.setOptionValue("presolve", "off")
+        highs.setOptionValue("iis_strategy", IIS_FROM_LP_IRREDUCIBLE)
+        run_highs(highs)
+        if highs.getModelStatus() != highspy.HighsModelStatus.kInfeasible:
             return None
-        solver._solver_model.setOptionValue("output_flag", False)
-        _, iis = solver._solver_model.getIis()
+        _, iis = highs.getIis()
         if not iis.valid_:
             return [], []
-        rows = {i: c for c, i in solver._pyomo_con_to_solver_con_map.items()}
-        index = solver._pyomo_var_to_solver_var_map
-        columns = {index[id(v)]: v for v in model.component_data_objects(pyo.Var)
-                   if id(v) in index}
-        constraints = [rows[i] for i in iis.row_index_]
-        capped = [columns[i] for i, status in zip(iis.col_index_, iis.col_bound_)
+        constraints = [compiled.rows[i] for i in iis.row_index_]
+        capped = [compiled.columns[i] for i, status in zip(iis.col_index_, iis.col_bound_)
                   if status in (UPPER, BOXED)]
         return constraints, capped
     finally:

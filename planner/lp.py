@@ -15,13 +15,13 @@ workbook's currency.
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
+
+from planner.handoff import Compiled, quiet_highs, run_highs
 
 INFINITY = highspy.kHighsInf
 
@@ -63,8 +63,11 @@ class HeldLP:
     """The LP HiGHS holds after a solve, with where each model variable and row sits."""
 
     def __init__(self, highs: highspy.Highs, columns: dict[int, int], rows: dict,
-                 money: float) -> None:
+                 money: float, compiled: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
         self.highs = highs
+        self.compiled = compiled
+        """The columns' lower and upper bounds and integrality as compiled, before any
+        commitment was fixed."""
         self._columns = columns
         """id(Pyomo variable) -> column."""
         self._rows = rows
@@ -97,14 +100,14 @@ class HeldLP:
         for v in variables:
             j = self._columns[id(v)]
             self.highs.changeColBounds(j, self.col_value[j], self.col_value[j])
-        self.highs.run()
+        run_highs(self.highs)
         self._capture()
 
     @classmethod
-    def of_solver(cls, solver, money: float) -> HeldLP:
-        """The LP held by a Pyomo ``Highs`` solver object after its solve."""
-        return cls(solver._solver_model, dict(solver._pyomo_var_to_solver_var_map),
-                   dict(solver._pyomo_con_to_solver_con_map), money)
+    def of_compiled(cls, compiled: Compiled, money: float) -> HeldLP:
+        """The LP HiGHS holds after a solve of ``compiled``."""
+        return cls(compiled.highs, compiled.column_of, compiled.row_of, money,
+                   (compiled.col_lower, compiled.col_upper, compiled.integrality))
 
     def column(self, var) -> int | None:
         """The column of a Pyomo variable, None if the LP does not hold it."""
@@ -168,18 +171,8 @@ class Worker:
 
 
 def start_worker(lp: PortableLP) -> Worker:
-    """Rebuild ``lp`` in this process, with its basis, quiet (HiGHS prints a banner when
-    its first object is made, on the C side: standard output is closed meanwhile)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
-            highs = highspy.Highs()
-            highs.setOptionValue("output_flag", False)
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+    """Rebuild ``lp`` in this process, with its basis, quiet."""
+    highs = quiet_highs()
     highs.passModel(
         lp.num_col, lp.num_row, len(lp.a_value), lp.matrix_format,
         int(highspy.ObjSense.kMaximize if lp.maximise else highspy.ObjSense.kMinimize),
@@ -214,7 +207,7 @@ def _resolve(highs: highspy.Highs, basis: highspy.HighsBasis, change: Change,
     for j, cost in change.costs:
         highs.changeColCost(j, cost)
     try:
-        highs.run()
+        run_highs(highs)
         optimal, status = _status(highs)
         if not optimal:
             return Outcome(False, status, None)

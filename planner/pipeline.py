@@ -26,7 +26,7 @@ from planner.convert import Origins, origins, to_plan_data
 from planner.engine import PlanSolver, Solved, build, solve_built
 from planner.infeasibility import Explanation, explain
 from planner.results import PlanResult, extract
-from planner.solve import SolveResult, Status, solver_name
+from planner.solve import SolveResult, SolverOptions, Status, solver_name
 from planner.unserved import unserved_demand
 from planner.validate import Validation, validate
 from planner.workbook import read_workbook
@@ -81,9 +81,10 @@ def check_workbook(path: Path, phase: Phase = _quiet) -> Validation:
 
 
 def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: float | None = None,
-                   phase: Phase = _quiet,
-                   on_log_line: Callable[[str], None] | None = None) -> Run:
-    """Check, build and solve the workbook at ``path``; settings given here win."""
+                   phase: Phase = _quiet, on_log_line: Callable[[str], None] | None = None,
+                   options: SolverOptions | None = None) -> Run:
+    """Check, build and solve the workbook at ``path``; settings given here win; ``options``
+    are HiGHS's, for every solve."""
     v = check_workbook(path, phase)
     if not v.ok:
         return Run(v)
@@ -97,12 +98,13 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
             return Run(v, data, SolveResult(
                 Status.ERROR, f"the model could not be built ({type(exc).__name__}: {exc}); "
                 "the workbook passed validation, so this is the planner's fault: please report "
-                "it with the workbook", None, None, None, 0.0, solver_name(), ""), origins=rows)
+                "it with the workbook", None, None, None, 0.0, 0.0, solver_name(), ""),
+                origins=rows)
     limit = float(v.settings["Time limit"]) if time_limit is None else time_limit
     gap = float(v.settings["MIP gap"]) if mip_gap is None else mip_gap
     with phase("Solving with HiGHS and checking the plan") as step:
         plan = solve_built(model, data, scaling, time_limit=limit, mip_gap=gap,
-                           on_log_line=on_log_line)
+                           on_log_line=on_log_line, options=options)
         if plan.check is not None and not plan.check.ok:
             step.fail()
     solved = plan.result
@@ -122,7 +124,7 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
     if len(data.scenarios) > 1:
         found["against_base"] = against_base(result, currency)
     if solved.status is Status.OPTIMAL:
-        solver = PlanSolver(data, scaling, limit, gap)
+        solver = PlanSolver(data, scaling, limit, gap, options=options)
         with phase("Pricing every capacity (and 5 re-solves)"):
             found["bottlenecks"] = bottlenecks(plan, data, rows, currency)
         if data.options:
@@ -132,7 +134,7 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
         if len(data.scenarios) > 1:
             information = _interruptible("Value of information", notes, lambda:
                                          value_of_information(data, solved.objective, solver,
-                                                              phase))
+                                                              phase, plan))
     return Run(v, data, solved, result, information, plan=plan, unserved=unserved,
                origins=rows, analyses=Analyses(**found, notes=tuple(notes)))
 
@@ -176,7 +178,8 @@ class SweepError(ValueError):
 
 def sweep_workbook(path: Path, parameter: Parameter, values: list[float], tolerance: float,
                    *, time_limit: float | None = None, mip_gap: float | None = None,
-                   phase: Phase = _quiet) -> tuple[Validation, Sweep | None]:
+                   phase: Phase = _quiet, options: SolverOptions | None = None
+                   ) -> tuple[Validation, Sweep | None]:
     """Check the workbook at ``path`` and sweep ``parameter`` over ``values``; raises
     :class:`SweepError` when the parameter names nothing in it."""
     v = check_workbook(path, phase)
@@ -189,7 +192,8 @@ def sweep_workbook(path: Path, parameter: Parameter, values: list[float], tolera
     parameter = spelt
     solver = PlanSolver(data, Scaling.choose(data),
                         float(v.settings["Time limit"]) if time_limit is None else time_limit,
-                        float(v.settings["MIP gap"]) if mip_gap is None else mip_gap)
+                        float(v.settings["MIP gap"]) if mip_gap is None else mip_gap,
+                        options=options)
     with phase(f"Sweeping the {parameter}: {len(values)} solves, then up to "
                f"{bisections(values, tolerance)} for each breakeven") as progress:
         found = sweep(data, solver, parameter, values, tolerance, progress)

@@ -11,19 +11,21 @@ that plan) or :attr:`Status.INTERRUPTED_NO_PLAN`.
 from __future__ import annotations
 
 import io
-import logging
 import math
 import signal
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from enum import Enum
 from importlib.metadata import version
 
+import highspy
 import pyomo.environ as pyo
-from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
-from pyomo.contrib.solver.solvers.highs import Highs
+from highspy import HighsModelStatus
+from pyomo.common.errors import InfeasibleConstraintException
+
+from planner.handoff import Compiled, compile_model, quiet_highs, run_highs
 
 
 class Status(Enum):
@@ -56,6 +58,9 @@ class SolveResult:
     bound: float | None
     gap: float | None
     seconds: float
+    """Wall time of the solve, the hand-off to HiGHS included."""
+    highs_seconds: float
+    """HiGHS's own run time."""
     solver: str
     log: str
 
@@ -81,71 +86,66 @@ class _LineStream(io.TextIOBase):
 
 
 def solver_name() -> str:
-    return f"HiGHS {version('highspy')} via Pyomo {version('pyomo')}"
+    return f"HiGHS {version('highspy')}, model by Pyomo {version('pyomo')}"
 
 
-def _status(termination: TerminationCondition, solution: SolutionStatus,
-            ctrl_c: bool = False) -> tuple[Status, str]:
-    """The outcome; ``ctrl_c``: Ctrl-C was pressed while HiGHS ran (Pyomo reports HiGHS's
-    "interrupted by user" as ``unknown``)."""
-    T = TerminationCondition
-    if solution is SolutionStatus.optimal or (
-            termination is T.convergenceCriteriaSatisfied and solution is SolutionStatus.feasible):
+def status_of(model_status: HighsModelStatus, has_plan: bool, ctrl_c: bool = False
+            ) -> tuple[Status, str]:
+    """The outcome of HiGHS's ``model_status``; ``has_plan``: HiGHS holds a feasible plan;
+    ``ctrl_c``: Ctrl-C was pressed while HiGHS ran."""
+    M = HighsModelStatus
+    if model_status in (M.kOptimal, M.kModelEmpty):
         return Status.OPTIMAL, "the plan is optimal"
-    if termination is T.interrupted or (ctrl_c and termination is T.unknown):
-        if solution is SolutionStatus.feasible:
+    if model_status == M.kInterrupt or (ctrl_c and model_status == M.kUnknown):
+        if has_plan:
             return Status.INTERRUPTED, ("the solver was stopped (Ctrl-C); the best plan found "
                                         "so far is reported")
         return Status.INTERRUPTED_NO_PLAN, "the solver was stopped (Ctrl-C) before it found a plan"
-    if solution is SolutionStatus.feasible:
-        why = {T.maxTimeLimit: "the time limit was reached"}.get(termination, termination.name)
+    limit = {M.kTimeLimit: "the time limit was reached",
+             M.kIterationLimit: "the iteration limit was reached",
+             M.kSolutionLimit: "the solution limit was reached",
+             M.kObjectiveBound: "the objective bound was reached",
+             M.kObjectiveTarget: "the objective target was reached"}.get(model_status)
+    if has_plan and model_status not in (M.kInfeasible, M.kUnboundedOrInfeasible, M.kUnbounded):
+        why = limit or f"the solver ended with '{model_status.name[1:]}'"
         return Status.FEASIBLE, f"{why}; the best plan found so far is reported"
-    if termination in (T.provenInfeasible, T.locallyInfeasible):
+    if model_status == M.kInfeasible:
         return Status.INFEASIBLE, "no plan satisfies every hard constraint"
-    if termination is T.infeasibleOrUnbounded:
+    if model_status == M.kUnboundedOrInfeasible:
         return Status.INFEASIBLE, "the model is infeasible or unbounded"
-    if termination is T.unbounded:
+    if model_status == M.kUnbounded:
         return Status.UNBOUNDED, "the cost can fall without limit (a cost or capacity is missing)"
-    if termination in (T.maxTimeLimit, T.iterationLimit):
-        return Status.NO_SOLUTION, f"the solver stopped ({termination.name}) before finding a plan"
-    return Status.ERROR, (f"the solver reported {termination.name}: often numerical trouble "
-                          "when costs, capacities or penalties differ by many orders of "
-                          "magnitude; see the solver's log (without -q) and consider larger "
+    if limit:
+        return Status.NO_SOLUTION, f"the solver stopped ({limit}) before finding a plan"
+    return Status.ERROR, (f"the solver reported '{model_status.name[1:]}': often numerical "
+                          "trouble when costs, capacities or penalties differ by many orders "
+                          "of magnitude; see the solver's log (without -q) and consider larger "
                           "units (kt, million USD) or a smaller unmet-demand penalty")
 
 
-class _CtrlC(logging.Filter):
+class _CtrlC:
     """While installed, Ctrl-C asks HiGHS to stop instead of raising KeyboardInterrupt.
 
     Python runs a signal handler in the main thread between bytecodes; while HiGHS runs,
     that is inside the solver's callbacks, and a KeyboardInterrupt raised there turns
-    into a solver error. So the handler only calls ``cancelSolve()`` on the highspy
-    object Pyomo keeps (``_solver_model``): Pyomo's interface enables highspy's user
-    interrupt, whose callback then stops HiGHS at its next check with the status
-    "interrupted by user", keeping the best plan found so far. Before that object exists
-    (Pyomo is still translating the model) the handler raises KeyboardInterrupt as usual.
-
-    It is also a logging filter that drops Pyomo's warning about that status, which its
-    interface does not map.
+    into a solver error. So while HiGHS runs the handler only calls ``cancelSolve()``:
+    with highspy's user interrupt enabled, its callback then stops HiGHS at its next
+    check with the status "interrupted by user", keeping the best plan found so far.
+    Before HiGHS runs (the model is still being compiled) it raises KeyboardInterrupt.
     """
 
-    def __init__(self, solver: Highs) -> None:
-        super().__init__()
-        self.solver = solver
+    def __init__(self, highs: highspy.Highs) -> None:
+        self.highs = highs
+        self.running = False
         self.pressed = False
         self._previous: object = None
         self._installed = False
-        self._logger = logging.getLogger(Highs.__module__)
 
     def __call__(self, signum, frame) -> None:
-        highs = getattr(self.solver, "_solver_model", None)
-        if highs is None:
+        if not self.running:
             raise KeyboardInterrupt
         self.pressed = True
-        highs.cancelSolve()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "kInterrupt" not in record.getMessage()
+        self.highs.cancelSolve()
 
     def __enter__(self) -> _CtrlC:
         # signal handlers can be set only in the main thread; an ignored Ctrl-C stays ignored
@@ -153,51 +153,105 @@ class _CtrlC(logging.Filter):
                 and signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
             self._previous = signal.signal(signal.SIGINT, self)
             self._installed = True
-        self._logger.addFilter(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._logger.removeFilter(self)
         if self._installed:
             signal.signal(signal.SIGINT, self._previous
                           if self._previous is not None else signal.default_int_handler)
 
 
-def solve(model: pyo.ConcreteModel, time_limit: float, mip_gap: float,
-          on_log_line: Callable[[str], None] | None = None,
-          inspect: Callable[[Highs], None] | None = None) -> SolveResult:
-    """Solve ``model`` in place; variable values are loaded when a plan was found.
-    ``inspect`` is called with the solver after a solve that returned (to read the matrix
-    HiGHS held).
+SolverOptions = Mapping[str, str]
+"""HiGHS options by name, as text (``--solver-option KEY=VALUE``)."""
+
+
+def option_problems(options: SolverOptions) -> list[str]:
+    """What is wrong with ``options``: each one HiGHS does not know or cannot take."""
+    highs = quiet_highs()
+    problems = []
+    for name, value in options.items():
+        if highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            problems.append(f"HiGHS has no option {name!r} that takes {value!r}; see HiGHS's "
+                            "list of options (for example presolve=off, solver=ipm, "
+                            "mip_heuristic_effort=0.1)")
+    return problems
+
+
+def _set_options(highs: highspy.Highs, time_limit: float, mip_gap: float,
+                 options: SolverOptions, log: Callable[[str], None]) -> None:
+    highs.setOptionValue("output_flag", True)
+    highs.setOptionValue("log_to_console", False)
+    highs.cbLogging += lambda event: log(event.message)
+    highs.setOptionValue("time_limit", float(time_limit))
+    highs.setOptionValue("mip_rel_gap", float(mip_gap))
+    for name, value in options.items():
+        highs.setOptionValue(name, value)
+    highs.HandleUserInterrupt = True
+
+
+def hand_off(model: pyo.ConcreteModel) -> Compiled | SolveResult:
+    """``model`` as HiGHS holds it, or the result that it cannot hold (a constraint whose
+    variables are all fixed at values that break it)."""
+    start = time.perf_counter()
+    highs = quiet_highs()
+    try:
+        with _CtrlC(highs):  # HiGHS is not running: Ctrl-C raises KeyboardInterrupt
+            return compile_model(model, highs)
+    except InfeasibleConstraintException as exc:
+        return SolveResult(Status.INFEASIBLE, f"no plan satisfies every hard constraint: {exc}",
+                           None, None, None, time.perf_counter() - start, 0.0, solver_name(), "")
+
+
+def run(compiled: Compiled, time_limit: float, mip_gap: float,
+        on_log_line: Callable[[str], None] | None = None,
+        options: SolverOptions | None = None) -> SolveResult:
+    """Run HiGHS on ``compiled``; its variables' values are loaded when a plan was found.
+    ``options`` are HiGHS options set after the time limit and the gap.
 
     Ctrl-C (SIGINT) while HiGHS runs stops it with the status INTERRUPTED (the best plan
-    so far is loaded) or INTERRUPTED_NO_PLAN; before HiGHS has the model it raises
-    KeyboardInterrupt.
+    so far is loaded) or INTERRUPTED_NO_PLAN.
     """
     stream = _LineStream(on_log_line)
     start = time.perf_counter()
-    solver = Highs()
-    try:
-        with _CtrlC(solver) as ctrl_c:
-            results = solver.solve(
-                model, tee=[stream], time_limit=time_limit, rel_gap=mip_gap,
-                load_solutions=False, raise_exception_on_nonoptimal_result=False)
-    except Exception as exc:  # the solver interface has no narrower contract
-        return SolveResult(Status.ERROR, f"the solver failed: {exc}", None, None, None,
-                           time.perf_counter() - start, solver_name(), stream.text())
-    seconds = time.perf_counter() - start
-    status, message = _status(results.termination_condition, results.solution_status,
+    highs = compiled.highs
+    before = highs.getRunTime()
+    with _CtrlC(highs) as ctrl_c:
+        _set_options(highs, time_limit, mip_gap, options or {}, stream.write)
+        ctrl_c.running = True
+        try:
+            run_highs(highs)
+        except Exception as exc:  # highspy has no narrower contract
+            return SolveResult(Status.ERROR, f"the solver failed: {exc}", None, None, None,
+                               time.perf_counter() - start, highs.getRunTime() - before,
+                               solver_name(), stream.text())
+        finally:
+            ctrl_c.running = False
+            highs.setOptionValue("output_flag", False)
+            highs.cbLogging.clear()
+    info = highs.getInfo()
+    status, message = status_of(highs.getModelStatus(), info.primal_solution_status == 2,
                               ctrl_c.pressed)
-    objective = results.incumbent_objective if status.has_plan else None
-    bound = results.objective_bound
-    if bound is not None and not math.isfinite(bound):
-        bound = None
+    objective = info.objective_function_value if status.has_plan else None
+    bound = None
+    if compiled.is_mip():
+        bound = info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else None
+    elif status is Status.OPTIMAL:
+        bound = objective
     if status.has_plan:
-        results.solution_loader.load_vars()
-    if inspect is not None:
-        inspect(solver)
+        compiled.load()
     gap = None
     if objective is not None and bound is not None:
         gap = abs(objective - bound) / max(abs(objective), 1e-9)
-    return SolveResult(status, message, objective, bound, gap, seconds, solver_name(),
-                       stream.text())
+    return SolveResult(status, message, objective, bound, gap, time.perf_counter() - start,
+                       highs.getRunTime() - before, solver_name(), stream.text())
+
+
+def solve(model: pyo.ConcreteModel, time_limit: float, mip_gap: float,
+          on_log_line: Callable[[str], None] | None = None,
+          options: SolverOptions | None = None) -> SolveResult:
+    """:func:`hand_off` ``model`` and :func:`run` HiGHS on it; ``seconds`` counts both."""
+    compiled = hand_off(model)
+    if isinstance(compiled, SolveResult):
+        return compiled
+    result = run(compiled, time_limit, mip_gap, on_log_line, options)
+    return replace(result, seconds=result.seconds + compiled.seconds)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 import openpyxl
@@ -154,3 +155,25 @@ def test_a_plan_that_fails_its_check_gets_a_cross(tmp_path, two_mines, monkeypat
 def test_a_folder_for_the_input_is_a_file_error_not_a_traceback(tmp_path):
     result = plan("solve", "/")
     assert result.exit_code == 4 and "not a workbook file" in result.output
+
+
+def test_solver_options_reach_highs_and_its_time_is_shown(tmp_path, two_mines):
+    source = write_plan(tmp_path / "in.xlsx", two_mines)
+    result = plan("solve", source, "-o", tmp_path / "out.xlsx", "--solver-option",
+                  "solver=ipm", "--solver-option", "presolve = off")
+    assert result.exit_code == 0, result.output
+    assert "presolve" in result.output and "IPX" in result.output  # HiGHS's own log
+    assert re.search(r"HiGHS's own time: \d+\.\d\d s in \d+ solves, of [\d.]+ s in all",
+                     result.output)
+
+
+@pytest.mark.parametrize("given, message", [
+    ("presolve", "write KEY=VALUE"),
+    ("no_such_option=1", "HiGHS has no option 'no_such_option' that takes '1'"),
+    ("time_limit=soon", "HiGHS has no option 'time_limit' that takes 'soon'"),
+])
+def test_a_solver_option_highs_refuses_is_a_usage_error(tmp_path, two_mines, given, message):
+    source = write_plan(tmp_path / "in.xlsx", two_mines)
+    result = plan("solve", source, "-o", tmp_path / "out.xlsx", "--solver-option", given)
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not (tmp_path / "out.xlsx").exists()

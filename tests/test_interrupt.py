@@ -16,45 +16,45 @@ from pathlib import Path
 import highspy
 import openpyxl
 import pytest
-from pyomo.contrib.solver.common.results import SolutionStatus as S
-from pyomo.contrib.solver.common.results import TerminationCondition as T
-from pyomo.contrib.solver.solvers.highs import Highs
+from highspy import HighsModelStatus as M
 
 import planner.cli
+import planner.solve
 from conftest import write_plan
 from orlib import Instance, write_workbook
 from planner.pipeline import solve_workbook
-from planner.solve import Status, _status
+from planner.solve import Status, status_of
 from test_cli import RESULT_SHEETS, plan
 
 
-@pytest.mark.parametrize("termination, solution, ctrl_c, status", [
-    (T.convergenceCriteriaSatisfied, S.optimal, False, Status.OPTIMAL),
-    (T.convergenceCriteriaSatisfied, S.feasible, False, Status.OPTIMAL),
-    (T.maxTimeLimit, S.feasible, False, Status.FEASIBLE),
-    (T.maxTimeLimit, S.noSolution, False, Status.NO_SOLUTION),
-    (T.iterationLimit, S.noSolution, False, Status.NO_SOLUTION),
-    (T.provenInfeasible, S.noSolution, False, Status.INFEASIBLE),
-    (T.infeasibleOrUnbounded, S.noSolution, False, Status.INFEASIBLE),
-    (T.unbounded, S.noSolution, False, Status.UNBOUNDED),
-    (T.error, S.noSolution, False, Status.ERROR),
-    (T.unknown, S.noSolution, False, Status.ERROR),
-    (T.unknown, S.feasible, False, Status.FEASIBLE),
-    (T.unknown, S.feasible, True, Status.INTERRUPTED),  # HiGHS's kInterrupt, via Pyomo
-    (T.unknown, S.noSolution, True, Status.INTERRUPTED_NO_PLAN),
-    (T.interrupted, S.feasible, False, Status.INTERRUPTED),
-    (T.interrupted, S.noSolution, False, Status.INTERRUPTED_NO_PLAN),
-    (T.maxTimeLimit, S.feasible, True, Status.FEASIBLE),  # the time limit came first
-    (T.convergenceCriteriaSatisfied, S.optimal, True, Status.OPTIMAL),
+@pytest.mark.parametrize("model_status, has_plan, ctrl_c, status", [
+    (M.kOptimal, True, False, Status.OPTIMAL),
+    (M.kModelEmpty, True, False, Status.OPTIMAL),
+    (M.kTimeLimit, True, False, Status.FEASIBLE),
+    (M.kTimeLimit, False, False, Status.NO_SOLUTION),
+    (M.kIterationLimit, False, False, Status.NO_SOLUTION),
+    (M.kInfeasible, False, False, Status.INFEASIBLE),
+    (M.kUnboundedOrInfeasible, False, False, Status.INFEASIBLE),
+    (M.kUnbounded, False, False, Status.UNBOUNDED),
+    (M.kUnbounded, True, False, Status.UNBOUNDED),  # a feasible point, no plan
+    (M.kSolveError, False, False, Status.ERROR),
+    (M.kUnknown, False, False, Status.ERROR),
+    (M.kUnknown, True, False, Status.FEASIBLE),
+    (M.kUnknown, True, True, Status.INTERRUPTED),
+    (M.kUnknown, False, True, Status.INTERRUPTED_NO_PLAN),
+    (M.kInterrupt, True, False, Status.INTERRUPTED),
+    (M.kInterrupt, False, False, Status.INTERRUPTED_NO_PLAN),
+    (M.kTimeLimit, True, True, Status.FEASIBLE),  # the time limit came first
+    (M.kOptimal, True, True, Status.OPTIMAL),
 ])
-def test_every_outcome_has_a_status(termination, solution, ctrl_c, status):
-    assert _status(termination, solution, ctrl_c)[0] is status
+def test_every_outcome_has_a_status(model_status, has_plan, ctrl_c, status):
+    assert status_of(model_status, has_plan, ctrl_c)[0] is status
 
 
 def test_a_solver_error_suggests_what_to_look_at():
-    status, message = _status(T.error, S.noSolution)
+    status, message = status_of(M.kSolveError, False)
     assert status is Status.ERROR
-    assert message.startswith("the solver reported error: often numerical trouble")
+    assert message.startswith("the solver reported 'SolveError': often numerical trouble")
     assert "without -q" in message
 
 
@@ -121,7 +121,7 @@ def test_ctrl_c_keeps_the_best_plan_so_far(tmp_path, monkeypatch, slow_mip, guar
     sent = threading.Event()
     original = planner.cli.Terminal.solver_line
 
-    def solver_line(term, line):  # runs in Pyomo's log-reading thread, as HiGHS writes
+    def solver_line(term, line):  # runs in HiGHS's logging callback, as HiGHS writes
         original(term, line)
         if not sent.is_set() and has_incumbent(line):
             sent.set()
@@ -166,13 +166,13 @@ def test_ctrl_c_before_any_plan_writes_nothing(tmp_path, monkeypatch, slow_mip, 
 
 
 def test_ctrl_c_before_the_solver_has_the_model(tmp_path, monkeypatch, two_mines, guard):
-    set_instance = Highs.set_instance
+    compile_model = planner.solve.compile_model
 
-    def ctrl_c_first(self, model):
+    def ctrl_c_first(model, highs):
         signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
-        return set_instance(self, model)
+        return compile_model(model, highs)
 
-    monkeypatch.setattr(Highs, "set_instance", ctrl_c_first)
+    monkeypatch.setattr(planner.solve, "compile_model", ctrl_c_first)
     source = write_plan(tmp_path / "in.xlsx", two_mines)
     result = plan("solve", source, "-o", tmp_path / "out.xlsx")
     assert not guard

@@ -5,20 +5,31 @@ other option free to change), and the difference: what taking it saves. An optio
 plan takes whole has its forced-in objective from the plan itself, and one it leaves has
 its forced-out objective from it; the other side is one re-solve. A continuous option
 taken in part needs both.
+
+Each re-solve is the plan's own MIP as HiGHS held it (:class:`HeldMIP`): the LP the plan
+left with its commitments fixed, every option set free again but the one forced, and the
+plan itself as the solver's starting point. Nothing is rebuilt; the workers of
+:mod:`planner.runner` receive the matrix once. Each forced objective is exact to the MIP
+gap, like the plan's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
+import highspy
+import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
 from models.data import PlanData
 from planner.engine import PlanSolver, Solved, Variant, VariantOutcome, interrupted, \
     solve_variant, start_plan_solver
+from planner.handoff import run_highs
+from planner.lp import PortableLP, Worker, start_worker
 from planner.runner import run_all
-from planner.solve import Status
+from planner.solve import SolverOptions, Status, status_of
 
 TAKEN = 1e-9
 
@@ -41,15 +52,86 @@ def resolves(plan: Solved, data: PlanData) -> int:
     return len(_forced(plan, data)[1])
 
 
+@dataclass(frozen=True)
+class HeldMIP:
+    """The plan's MIP as HiGHS held it, for re-solves with one option forced."""
+
+    lp: PortableLP
+    """The plan's LP, its commitments fixed."""
+    columns: dict[str, int]
+    """Each option's column."""
+    lower: np.ndarray
+    upper: np.ndarray
+    integrality: np.ndarray
+    """Every column's bounds and integrality as compiled (before anything was fixed)."""
+    plan: np.ndarray
+    """The plan's values of every column: the re-solves' starting point."""
+    time_limit: float
+    mip_gap: float
+    options: SolverOptions | None
+
+
+def held_mip(plan: Solved, data: PlanData, solver: PlanSolver) -> HeldMIP | None:
+    """The plan's MIP, None when HiGHS holds no optimal LP of the plan."""
+    lp = plan.lp
+    if lp is None:
+        return None
+    columns = {o.id: lp.column(plan.model.v_option[o.id]) for o in data.options}
+    if None in columns.values():
+        return None
+    return HeldMIP(lp.portable(), columns, *lp.compiled, lp.col_value.copy(),
+                   solver.time_limit, solver.mip_gap, solver.options)
+
+
+def start_held_mip(held: HeldMIP) -> tuple[Worker, HeldMIP]:
+    """The plan's MIP in this process: the LP rebuilt, its options set free again."""
+    worker = start_worker(held.lp)
+    highs = worker.highs
+    columns = np.array(sorted(held.columns.values()), dtype=np.int32)
+    highs.changeColsBounds(len(columns), columns, held.lower[columns], held.upper[columns])
+    highs.changeColsIntegrality(len(columns), columns,
+                                held.integrality[columns].astype(np.uint8))
+    highs.setOptionValue("mip_rel_gap", held.mip_gap)
+    for name, value in (held.options or {}).items():
+        highs.setOptionValue(name, value)
+    return worker, held
+
+
+def force(state: tuple[Worker, HeldMIP], task: tuple[str, float]) -> VariantOutcome:
+    """The plan's MIP with option ``task[0]`` forced to the share ``task[1]``."""
+    worker, held = state
+    highs, j = worker.highs, held.columns[task[0]]
+    highs.changeColBounds(j, task[1], task[1])
+    start = highspy.HighsSolution()
+    start.col_value = np.where(np.arange(len(held.plan)) == j, task[1], held.plan)
+    start.value_valid = True
+    highs.setSolution(start)
+    highs.setOptionValue("time_limit", highs.getRunTime() + held.time_limit)  # HiGHS adds up
+    try:
+        seconds = run_highs(highs)
+        info = highs.getInfo()
+        status, _ = status_of(highs.getModelStatus(), info.primal_solution_status == 2)
+        objective = info.objective_function_value * held.lp.money if status.has_plan else None
+    finally:
+        highs.changeColBounds(j, held.lower[j], held.upper[j])
+    return VariantOutcome(status, objective, {}, seconds)
+
+
 def option_values(plan: Solved, data: PlanData, solver: PlanSolver,
                   on_done: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """One row per option: its share in the plan, the objective forced in and forced out,
     and the difference (forced out minus forced in: positive when taking it pays)."""
     share = {o.id: pyo.value(plan.model.v_option[o.id]) for o in data.options}
     known, tasks = _forced(plan, data)
-    outcomes: list[VariantOutcome] = run_all(
-        solve_variant, [Variant(fixed={o: forced}) for o, forced in tasks],
-        start=start_plan_solver, start_args=(solver,), on_done=on_done, stop=interrupted)
+    held = held_mip(plan, data, solver)
+    if held is not None:
+        outcomes: list[VariantOutcome] = run_all(
+            force, tasks, start=start_held_mip, start_args=(held,), on_done=on_done,
+            stop=interrupted)
+    else:
+        outcomes = run_all(solve_variant, [Variant(fixed={o: forced}) for o, forced in tasks],
+                           start=start_plan_solver, start_args=(solver,), on_done=on_done,
+                           stop=interrupted)
     status: dict[tuple[str, float], Status] = {}
     for task, outcome in zip(tasks, outcomes):
         status[task] = outcome.status

@@ -26,11 +26,14 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 import pyomo.environ as pyo
+from highspy import HighsModelStatus
 
 from models.data import PlanData, Risk
 from models.scaling import Scaling
-from planner.engine import PlanSolver, Variant, VariantOutcome, interrupted, solve_variant, \
-    start_plan_solver
+from planner.engine import PlanSolver, Solved, Variant, VariantOutcome, interrupted, \
+    solve_variant, start_plan_solver
+from planner.handoff import HIGHS_TIME
+from planner.lp import Change, HeldLP
 from planner.runner import run_all
 from planner.solve import Status
 
@@ -112,11 +115,33 @@ def option_shares(model: pyo.ConcreteModel, data: PlanData, _: Scaling) -> dict[
     return {o.id: pyo.value(model.v_option[o.id]) for o in data.options}
 
 
+def _fixed_in_held_lp(lp: HeldLP, columns: dict[str, int], taken: dict[str, float]
+                      ) -> VariantOutcome:
+    """The plan's LP re-solved warm with the commitments fixed at ``taken``."""
+    before = HIGHS_TIME.seconds
+    outcome = lp.resolve(Change(tuple((columns[o], share, share) for o, share in taken.items())))
+    status = Status.OPTIMAL if outcome.optimal else Status.INFEASIBLE \
+        if outcome.status == lp.highs.modelStatusToString(HighsModelStatus.kInfeasible) \
+        else Status.ERROR
+    return VariantOutcome(status, outcome.objective, {}, HIGHS_TIME.seconds - before)
+
+
+def _commitment_columns(lp: HeldLP | None, model: pyo.ConcreteModel | None,
+                        data: PlanData) -> dict[str, int] | None:
+    """Each option's column in the plan's LP; None when the LP is not held whole."""
+    if lp is None or model is None:
+        return None
+    columns = {o.id: lp.column(model.v_option[o.id]) for o in data.options}
+    return None if None in columns.values() else columns
+
+
 def value_of_information(data: PlanData, rp: float, solver: PlanSolver,
-                         phase: Callable[[str], AbstractContextManager]) -> ValueOfInformation:
+                         phase: Callable[[str], AbstractContextManager],
+                         plan: Solved | None = None) -> ValueOfInformation:
     """WS, EEV, EVPI and VSS of a plan whose objective is ``rp``, by the extra solves: the
     wait-and-see and mean-value solves in parallel (:mod:`planner.runner`), then the
-    mean-value commitments in every scenario."""
+    mean-value commitments in every scenario: a warm re-solve of the ``plan``'s LP with
+    them fixed where that LP is held, otherwise the stochastic model rebuilt with them."""
     solver = replace(solver, readout=option_shares)
     names = [f"wait and see: {s.id}" for s in data.scenarios] + ["mean value"]
     tasks = [Variant(data.only(s.id)) for s in data.scenarios] + [Variant(data.mean_value())]
@@ -140,8 +165,10 @@ def value_of_information(data: PlanData, rp: float, solver: PlanSolver,
     if ev.status.has_plan:
         taken = {o.id: round(ev.readouts[o.id]) if o.binary else ev.readouts[o.id]
                  for o in data.options}
+        columns = _commitment_columns(plan and plan.lp, plan and plan.model, data)
         with phase("Mean-value plan in every scenario"):
-            eev_solved = solve_variant(solver, Variant(fixed=taken))
+            eev_solved = solve_variant(solver, Variant(fixed=taken)) if columns is None \
+                else _fixed_in_held_lp(plan.lp, columns, taken)
         solves.append(("mean-value commitments in every scenario", eev_solved))
         eev = eev_solved.objective if eev_solved.status is Status.OPTIMAL \
             else math.inf if eev_solved.status is Status.INFEASIBLE else None
