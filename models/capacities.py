@@ -62,8 +62,10 @@ def capacities(m: pyo.ConcreteModel) -> list[Capacity]:
         s, t, o = key
         x, taken = option[o], pyo.value(m.v_option[o])
         if taken > 0:
-            found.append(Capacity("offtake", (o,), s, t, m.c_offtake_capacity[key], True,
-                                  m.v_offtake[key], x.capacity * taken,
+            row = key in m.c_offtake_capacity
+            found.append(Capacity("offtake", (o,), s, t, m.c_offtake_capacity[key] if row
+                                  else m.v_offtake[key], row, m.v_offtake[key],
+                                  x.capacity * taken,
                                   share["supply"].get((s, t, x.target, x.material), 1.0),
                                   x.material))
     process = {k.id: k for k in data.processes}

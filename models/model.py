@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
 
+from models.covers import add_covers
 from models.data import PlanData, SpotShock
 
 COST_CATEGORIES = ("mining", "processing", "cell making", "transport", "tariffs",
@@ -165,6 +166,26 @@ def add_supply(m: pyo.ConcreteModel, data: PlanData) -> None:
                                         capacity[(t, n, mat)] * share.get((s, t, n, mat), 1.0)))
 
 
+def _only_offtake(net: Network) -> set[tuple[str, str]]:
+    """(site, material) pairs whose only source is offtake options: no supply row, process,
+    inflow, stock or spot purchase there."""
+    supplied = {(n, mat) for _, n, mat in net.supply} | {(n, mat) for _, n, mat in net.spot} \
+        | net.stocks
+    return {(n, mat) for (n, mat) in net.offtakes
+            if (n, mat) not in supplied and not net.produced_by.get((n, mat))
+            and not net.lanes_in.get((n, mat))}
+
+
+def _lane_linked(m: pyo.ConcreteModel, data: PlanData) -> set[str]:
+    """Binary offtakes whose taking the lanes alone enforce: the one option of an
+    only-offtake site (:func:`add_option_links`) where nothing is used or demanded."""
+    net, demanded = m.net, {(n, mat) for _, n, mat in m.net.demand}
+    option = {o.id: o for o in data.options}
+    return {ids[0] for (n, mat), ids in net.offtakes.items()
+            if (n, mat) in _only_offtake(net) and len(ids) == 1 and option[ids[0]].binary
+            and not net.consumed_by.get((n, mat)) and (n, mat) not in demanded}
+
+
 def add_offtake(m: pyo.ConcreteModel, data: PlanData) -> None:
     """Offtake within the contracted capacity, and at least its take-or-pay share.
 
@@ -173,20 +194,32 @@ def add_offtake(m: pyo.ConcreteModel, data: PlanData) -> None:
 
     .. math:: \\tau_o\\,\\alpha_{s,t,n_o,m_o} \\bar{O}_o z_o \\le x^{offtake}_{s,t,o}
               \\le \\alpha_{s,t,n_o,m_o} \\bar{O}_o z_o
+
+    Where the lanes leaving the mine already carry :math:`z_o` (:func:`_lane_linked`: a
+    binary option, the mine's only source, nothing used or demanded there), the upper
+    limit is the bound :math:`x^{offtake}_{s,t,o} \\le \\alpha \\bar{O}_o` instead: with
+    :math:`z_o = 0` those lanes carry nothing, so nothing can be taken, and with
+    :math:`z_o = 1` the two forms agree. The bound keeps the capacity out of the
+    option's row, which measured faster on facility location (capa: proven optimal in
+    under 90 s, against a 14% gap after 120 s with the row).
     """
     option = {o.id: o for o in data.options}
     share = m.share["supply"]
-    m.v_offtake = pyo.Var(m.offtake_keys, domain=pyo.NonNegativeReals)
+    linked = _lane_linked(m, data)
 
-    def available(s, t, o):
+    def capacity(s, t, o):
         x = option[o]
-        return share.get((s, t, x.target, x.material), 1.0) * x.capacity * m.v_option[o]
+        return share.get((s, t, x.target, x.material), 1.0) * x.capacity
 
+    m.v_offtake = pyo.Var(m.offtake_keys, domain=pyo.NonNegativeReals, bounds=lambda _, s, t, o: (
+        0.0, capacity(s, t, o) if o in linked else None))
     m.c_offtake_capacity = pyo.Constraint(
-        m.offtake_keys, rule=lambda _, s, t, o: m.v_offtake[s, t, o] <= available(s, t, o))
+        [k for k in m.offtake_keys if k[2] not in linked],
+        rule=lambda _, s, t, o: m.v_offtake[s, t, o] <= capacity(s, t, o) * m.v_option[o])
     m.c_take_or_pay = pyo.Constraint(
         [k for k in m.offtake_keys if option[k[2]].take_or_pay > 0],
-        rule=lambda _, s, t, o: m.v_offtake[s, t, o] >= option[o].take_or_pay * available(s, t, o))
+        rule=lambda _, s, t, o: m.v_offtake[s, t, o]
+        >= option[o].take_or_pay * capacity(s, t, o) * m.v_option[o])
 
 
 def add_processes(m: pyo.ConcreteModel, data: PlanData) -> None:
@@ -265,11 +298,7 @@ def add_option_links(m: pyo.ConcreteModel, data: PlanData) -> None:
     """
     net, option = m.net, {o.id: o for o in data.options}
     lane = {x.id: x for x in data.lanes}
-    supplied = {(n, mat) for _, n, mat in net.supply} | {(n, mat) for _, n, mat in net.spot} \
-        | net.stocks
-    only_offtake = [(n, mat) for (n, mat) in net.offtakes
-                    if (n, mat) not in supplied and not net.produced_by.get((n, mat))
-                    and not net.lanes_in.get((n, mat))]
+    only_offtake = _only_offtake(net)
     links = [(s, t, x) for s, t, x in m.flow_keys
              if (lane[x].origin, lane[x].material) in only_offtake]
 
@@ -561,7 +590,7 @@ def _option_cost_weight(option, m: pyo.ConcreteModel) -> float:
 
 FAMILIES = (add_sets, add_options, add_supply, add_offtake, add_processes, add_capacity_groups,
             add_lanes, add_option_links, add_spot, add_demand, add_stocks, add_balance,
-            add_policies, add_stress_caps, add_costs)
+            add_covers, add_policies, add_stress_caps, add_costs)
 
 
 def build_model(data: PlanData) -> pyo.ConcreteModel:

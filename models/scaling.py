@@ -216,6 +216,7 @@ class ModelUnits:
             "v_excess": lambda k: money,
             "c_balance": lambda k: k[3], "c_stock_capacity": lambda k: k[3],
             "c_stock_end": lambda k: k[3], "c_stress_cap": lambda k: k[2],
+            "c_cover": lambda k: k[2],
             "c_offtake_capacity": lambda k: option[k[2]].material,
             "c_take_or_pay": lambda k: option[k[2]].material,
             "c_process_capacity": lambda k: output[k[2]],

@@ -29,7 +29,7 @@ FAMILIES = {
     "c_capacity_group": "Capacity groups", "c_option_lane": "Offtake lane limits",
     "c_stock_capacity": "Stock room", "c_stock_end": "Stock end minimum",
     "c_policy": "Policies", "c_stress_cap": "Stress unmet caps",
-    "c_exclusive": "Exclusive options", "c_cvar": "CVaR rows",
+    "c_exclusive": "Exclusive options", "c_cover": "Capacity covers", "c_cvar": "CVaR rows",
     "c_cvar_threshold": "CVaR threshold",
     "v_supply": "Supply capacity", "v_offtake": "Offtake quantities",
     "v_activity": "Process capacity", "v_flow": "Lane capacity", "v_spot": "Spot maximum",

@@ -74,6 +74,7 @@ def conflict(model: pyo.ConcreteModel) -> tuple[list, list] | None:
     relaxed = [v for v in model.component_data_objects(pyo.Var) if v.is_binary()]
     for v in relaxed:
         v.domain = pyo.UnitInterval
+    model.c_cover.deactivate()  # implied by the other rows: a conflict is told without them
     try:
         highs = quiet_highs()
         compiled = compile_model(model, highs)
@@ -90,6 +91,7 @@ def conflict(model: pyo.ConcreteModel) -> tuple[list, list] | None:
                   if status in (UPPER, BOXED)]
         return constraints, capped
     finally:
+        model.c_cover.activate()
         for v in relaxed:
             v.domain = pyo.Binary
 
@@ -176,6 +178,11 @@ def _upper_bound_members(var, rows: _Rows):
         for row, factor in rows.origins.quantity_shocks.get((s, t, n, mat), ()):
             yield Member("PriceShocks", row, f"the spot maximum of {mat} is multiplied by "
                          f"{factor:g}", s, t)
+    elif family == "v_offtake":
+        s, t, o = index
+        x = rows.option_of[o]
+        yield Member("Options", rows.origins.option[o], f"offtake {o} delivers at most "
+                     f"{_q(x.capacity)} {unit[x.material]}", s, t)
     elif family == "v_unmet":
         yield _demand(rows, *index)
     elif family == "v_stock":

@@ -55,3 +55,21 @@ def two_mines() -> dict[str, list[dict]]:
         "Demand": [{"Site": "M", "Material": "Ore", "Period": "2026", "Quantity": 25,
                     "Penalty": 1000}],
     }
+
+
+def plain_formulation(model, lane_links: bool = True):
+    """``model`` without the tighter formulation's extras: the cover rows deactivated, every
+    lane-linked offtake's capacity a row with its option again (its bound lifted), and, with
+    ``lane_links`` false, the lane-by-lane offtake bounds deactivated too."""
+    import pyomo.environ as pyo
+
+    model.c_cover.deactivate()
+    if not lane_links:
+        model.c_option_lane.deactivate()
+    linked = [key for key in model.offtake_keys if key not in model.c_offtake_capacity]
+    capacity = {key: model.v_offtake[key].ub for key in linked}
+    for key in linked:
+        model.v_offtake[key].setub(None)
+    model.c_linked_offtake = pyo.Constraint(linked, rule=lambda _, *key: model.v_offtake[key]
+                                            <= capacity[key] * model.v_option[key[2]])
+    return model

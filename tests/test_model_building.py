@@ -3,15 +3,21 @@ is a result that says so, never a traceback."""
 
 from __future__ import annotations
 
+import pyomo.environ as pyo
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from pyomo.repn import generate_standard_repn
 
 import planner.pipeline
-from conftest import materials, periods, sites, write_plan
+from conftest import materials, periods, plain_formulation, sites, write_plan
 from planner.cli import main
-from planner.pipeline import solve_workbook
+from models.scaling import Scaling
+from planner.convert import to_plan_data
+from planner.engine import build
+from planner.pipeline import check_workbook, solve_workbook
+from planner.solve import solve
 
 
 def late_offtake() -> dict[str, list[dict]]:
@@ -136,3 +142,73 @@ def test_every_valid_workbook_builds_and_solves_or_says_why(tmp_path, content):
     assert run.solved.status.label in ("optimal", "infeasible"), run.solved
     if run.solved.status.label == "optimal":
         assert run.plan.check is not None and run.plan.check.ok
+
+
+def _lone_mine(content: dict, capacity: float) -> dict:
+    """``content`` with a mine M3 whose only source is a binary offtake, shipping to R."""
+    return {**content, "Sites": [*content["Sites"], {"Site": "M3", "Kind": "mine",
+                                                     "Country": "Canada"}],
+            "Lanes": [*content["Lanes"], {"Lane": "M3-R", "From": "M3", "To": "R",
+                                          "Material": "Ore", "Cost": 1}],
+            "Options": [*content.get("Options", []), {
+                "Option": "lone deal", "Kind": "offtake", "Target": "M3", "Material": "Ore",
+                "Capacity": capacity, "Unit cost": 1, "Fixed cost": 60,
+                "Earliest period": content["Periods"][0]["Period"]}]}
+
+
+def _optimum(model) -> tuple[str, float | None]:
+    result = solve(model, 60, 1e-9)
+    return result.status.label, result.objective
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(workbooks(), st.integers(0, 60).map(float))
+def test_covers_and_lane_linked_offtakes_change_no_optimum(tmp_path, content, capacity):
+    """The tighter formulation (models/covers.py's aggregated capacity rows, and the bound
+    that replaces a lane-linked offtake's capacity row) has the optimum of the plain one:
+    the rows deactivated, the offtake's row z-linked again and its bound lifted."""
+    v = check_workbook(write_plan(tmp_path / "random.xlsx", _lone_mine(content, capacity)))
+    assume(v.ok)
+    data = to_plan_data(v)
+    scaling = Scaling.choose(data)
+    tight, plain = build(data, scaling), build(data, scaling)
+    assert "lone deal" in {key[2] for key in tight.offtake_keys} - \
+        {key[2] for key in tight.c_offtake_capacity}
+    plain_formulation(plain)
+    (status, objective), (plain_status, plain_objective) = _optimum(tight), _optimum(plain)
+    assert status == plain_status and (objective is None) == (plain_objective is None)
+    if objective is not None:
+        assert objective == pytest.approx(plain_objective, rel=1e-7, abs=1e-9)
+
+
+def test_a_cover_row_is_the_knapsack_of_facility_location(tmp_path):
+    """Two warehouses (offtakes of 10 and 20, binary) serve 25 at a market: the cover row is
+    10 z_a + 20 z_b + unmet >= 25 (in the model's units)."""
+    rows = {
+        "Periods": periods("1"), "Materials": materials(("Goods", "t", "ore")),
+        "Sites": sites(("A", "mine", "X"), ("B", "mine", "Y"), ("C", "market", "Z")),
+        "Lanes": [{"Lane": f"{w}-C", "From": w, "To": "C", "Material": "Goods", "Cost": 1}
+                  for w in "AB"],
+        "Options": [{"Option": f"open {w}", "Kind": "offtake", "Target": w,
+                     "Material": "Goods", "Capacity": cap, "Fixed cost": 100}
+                    for w, cap in (("A", 10), ("B", 20))],
+        "Demand": [{"Site": "C", "Material": "Goods", "Period": "1", "Quantity": 25,
+                    "Penalty": 1000}]}
+    data = to_plan_data(check_workbook(write_plan(tmp_path / "cfl.xlsx", rows)))
+    scaling = Scaling.choose(data)
+    model = build(data, scaling)
+    (key,) = list(model.c_cover)
+    row = model.c_cover[key]
+    repn = {v.name: c for v, c in zip(*_linear(row.body))}
+    unit = scaling.apply(data).demands[0].quantity / 25
+    assert repn == pytest.approx({"v_option[open A]": 10 * unit, "v_option[open B]": 20 * unit,
+                                  "v_unmet[base,'1',C,Goods]": 1.0})
+    assert pyo.value(row.lower) == pytest.approx(25 * unit)
+    assert not list(model.c_offtake_capacity)  # both linked by their lanes: bounds instead
+    assert _optimum(model)[1] == pytest.approx((100 + 100 + 25) / scaling.money)
+
+
+def _linear(expression):
+    repn = generate_standard_repn(expression)
+    return repn.linear_vars, repn.linear_coefs
