@@ -204,6 +204,8 @@ class VariantOutcome:
     objective: float | None
     readouts: dict[str, float]
     seconds: float
+    note: str = ""
+    """Why the re-solve did not run, where it did not."""
 
 
 def interrupted(outcome: VariantOutcome) -> bool:

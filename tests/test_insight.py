@@ -20,18 +20,22 @@ unmet in the period it starts.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import time
 
 import pyomo.environ as pyo
 import pytest
 
 from planner.analysis.bottlenecks import step_saving
+from planner.analysis.options import OUT_OF_TIME, force, held_mip, start_held_mip
 from planner.analysis.sweep import Parameter, sweep
 from planner.convert import to_plan_data
 from planner.engine import PlanSolver, solve_plan
 from planner.inputs import INPUTS
 from models.scaling import Scaling
 from planner.pipeline import check_workbook, expose, solve_workbook
+from planner.solve import Status
 from conftest import materials, periods, sites, write_plan
 
 EXAMPLE = INPUTS / "example.xlsx"
@@ -334,3 +338,32 @@ def test_a_swept_parameter_is_named_by_the_names_rule(tmp_path):
     data = to_plan_data(check_workbook(write_plan(tmp_path / "chain.xlsx", chain())))
     assert Parameter("demand", "chem\u00a0").in_workbook(data) == Parameter("demand", "Chem")
     assert Parameter("demand", "Gold").in_workbook(data) is None
+
+
+def test_the_held_mip_forced_equals_the_model_rebuilt_with_the_option_fixed(example_data):
+    """Option values re-solve the plan's MIP as HiGHS held it; rebuilding the model with the
+    option fixed gives the same objective, to the MIP gap."""
+    data, scaling = example_data
+    plan = solve_plan(data, scaling, time_limit=120, mip_gap=1e-6, reported=True)
+    solver = PlanSolver(data, scaling, 120.0, 1e-6)
+    held = held_mip(plan, data, solver)
+    state = start_held_mip(held)
+    for option, forced in [(o.id, 1.0 - round(pyo.value(plan.model.v_option[o.id])))
+                           for o in data.options if o.binary][:2]:
+        rebuilt = solve_plan(data, scaling, time_limit=120, mip_gap=1e-6,
+                             fixed={option: forced}).result
+        outcome = force(state, (option, forced))
+        assert outcome.status is rebuilt.status
+        if rebuilt.objective is not None:
+            assert outcome.objective == pytest.approx(rebuilt.objective, rel=2e-6)
+            assert outcome.seconds > 0
+
+
+def test_option_values_share_the_time_limit(example_data):
+    data, scaling = example_data
+    plan = solve_plan(data, scaling, time_limit=120, mip_gap=1e-6, reported=True)
+    held = dataclasses.replace(held_mip(plan, data, PlanSolver(data, scaling, 120.0, 1e-6)),
+                               deadline=time.time() - 1)
+    outcome = force(start_held_mip(held), (data.options[0].id, 1.0))
+    assert outcome.status is Status.NO_SOLUTION and outcome.objective is None
+    assert outcome.note == OUT_OF_TIME

@@ -11,10 +11,15 @@ left with its commitments fixed, every option set free again but the one forced,
 plan itself as the solver's starting point. Nothing is rebuilt; the workers of
 :mod:`planner.runner` receive the matrix once. Each forced objective is exact to the MIP
 gap, like the plan's.
+
+The re-solves share one time limit, the plan's own (Settings' Time limit): a hard MIP
+with a hundred options would otherwise take a hundred times as long as the plan. Those
+not started in time are left out with a note; each one started gets what time is left.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -66,9 +71,13 @@ class HeldMIP:
     """Every column's bounds and integrality as compiled (before anything was fixed)."""
     plan: np.ndarray
     """The plan's values of every column: the re-solves' starting point."""
-    time_limit: float
+    deadline: float
+    """When the re-solves must end (``time.time()``, the same in every worker)."""
     mip_gap: float
     options: SolverOptions | None
+
+
+OUT_OF_TIME = "not re-solved: the option values' time limit (Settings' Time limit) ran out"
 
 
 def held_mip(plan: Solved, data: PlanData, solver: PlanSolver) -> HeldMIP | None:
@@ -80,7 +89,7 @@ def held_mip(plan: Solved, data: PlanData, solver: PlanSolver) -> HeldMIP | None
     if None in columns.values():
         return None
     return HeldMIP(lp.portable(), columns, *lp.compiled, lp.col_value.copy(),
-                   solver.time_limit, solver.mip_gap, solver.options)
+                   time.time() + solver.time_limit, solver.mip_gap, solver.options)
 
 
 def start_held_mip(held: HeldMIP) -> tuple[Worker, HeldMIP]:
@@ -100,13 +109,16 @@ def start_held_mip(held: HeldMIP) -> tuple[Worker, HeldMIP]:
 def force(state: tuple[Worker, HeldMIP], task: tuple[str, float]) -> VariantOutcome:
     """The plan's MIP with option ``task[0]`` forced to the share ``task[1]``."""
     worker, held = state
+    left = held.deadline - time.time()
+    if left <= 0:
+        return VariantOutcome(Status.NO_SOLUTION, None, {}, 0.0, OUT_OF_TIME)
     highs, j = worker.highs, held.columns[task[0]]
     highs.changeColBounds(j, task[1], task[1])
     start = highspy.HighsSolution()
     start.col_value = np.where(np.arange(len(held.plan)) == j, task[1], held.plan)
     start.value_valid = True
     highs.setSolution(start)
-    highs.setOptionValue("time_limit", highs.getRunTime() + held.time_limit)  # HiGHS adds up
+    highs.setOptionValue("time_limit", highs.getRunTime() + left)  # HiGHS adds run times up
     try:
         seconds = run_highs(highs)
         info = highs.getInfo()
@@ -132,16 +144,16 @@ def option_values(plan: Solved, data: PlanData, solver: PlanSolver,
         outcomes = run_all(solve_variant, [Variant(fixed={o: forced}) for o, forced in tasks],
                            start=start_plan_solver, start_args=(solver,), on_done=on_done,
                            stop=interrupted)
-    status: dict[tuple[str, float], Status] = {}
+    status: dict[tuple[str, float], str] = {}
     for task, outcome in zip(tasks, outcomes):
-        status[task] = outcome.status
+        if outcome.status is not Status.OPTIMAL:
+            status[task] = outcome.note or outcome.status.label
         known[task] = outcome.objective if outcome.status is Status.OPTIMAL else None
     rows = []
     for o in data.options:
         on, off = known[(o.id, 1.0)], known[(o.id, 0.0)]
-        note = "; ".join(f"forced {'in' if forced else 'out'}: {status[(o.id, forced)].label}"
-                         for forced in (1.0, 0.0) if (o.id, forced) in status
-                         and status[(o.id, forced)] is not Status.OPTIMAL)
+        note = "; ".join(f"forced {'in' if forced else 'out'}: {status[(o.id, forced)]}"
+                         for forced in (1.0, 0.0) if (o.id, forced) in status)
         rows.append({
             "Option": o.id, "Kind": o.kind, "Taken": share[o.id],
             "Objective forced in": on, "Objective forced out": off,
