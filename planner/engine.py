@@ -23,7 +23,7 @@ from models.scaling import ModelUnits, Scaling
 from planner.check import TOLERANCE, PlanCheck, check_plan
 from planner.handoff import Compiled
 from planner.lp import HeldLP
-from planner.solve import SolveResult, SolverOptions, Status, hand_off, run
+from planner.solve import SolveResult, SolverOptions, Status, hand_off, run, strategy
 
 
 @dataclass(frozen=True)
@@ -109,14 +109,16 @@ def fix_options(model: pyo.ConcreteModel, shares: dict[str, float]) -> None:
 
 def _fix_and_resolve(model: pyo.ConcreteModel, compiled: Compiled, solved: SolveResult,
                      time_limit: float, mip_gap: float, money: float,
-                     options: SolverOptions | None) -> tuple[SolveResult, str]:
+                     options: SolverOptions | None,
+                     on_log_line: Callable[[str], None] | None) -> tuple[SolveResult, str]:
     """Fix the binaries at the values found and re-solve the LP that HiGHS then holds; the
     LP's plan is reported when it solves, with what it changed."""
     taken = {o: round(v.value) for o, v in model.v_option.items()
              if v.is_binary() and not v.fixed}
     fix_options(model, taken)
     compiled.fix_integers(model.v_option[o] for o in taken)
-    lp = _in_workbook_units(run(compiled, time_limit, mip_gap, options=options), money)
+    lp = _in_workbook_units(run(compiled, time_limit, mip_gap, on_log_line, strategy(
+        compiled, len(model.scenarios), options)), money)
     if lp.status is not Status.OPTIMAL:
         return solved, (f"with the commitments fixed, the linear program ended {lp.status.label};"
                         " the MIP's plan is reported")
@@ -162,7 +164,8 @@ def solve_built(model: pyo.ConcreteModel, data: PlanData, scaling: Scaling, *,
     if isinstance(compiled, SolveResult):
         return Solved(_in_workbook_units(compiled, scaling.money), model, units, None, None, "")
     ranges = _ranges(compiled, units) if reported else None
-    result = run(compiled, time_limit, mip_gap, on_log_line, options)
+    result = run(compiled, time_limit, mip_gap, on_log_line,
+                 strategy(compiled, len(data.scenarios), options))
     result = _in_workbook_units(replace(result, seconds=result.seconds + compiled.seconds),
                                 scaling.money)
     if not result.status.has_plan:
@@ -170,7 +173,7 @@ def solve_built(model: pyo.ConcreteModel, data: PlanData, scaling: Scaling, *,
     note = ""
     if compiled.is_mip() and result.status in (Status.OPTIMAL, Status.FEASIBLE):
         result, note = _fix_and_resolve(model, compiled, result, time_limit, mip_gap,
-                                        scaling.money, options)
+                                        scaling.money, options, on_log_line)
     check = check_plan(model, data, units, result.objective)
     if check.not_finite:
         result = replace(result, status=Status.ERROR,

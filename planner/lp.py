@@ -75,6 +75,7 @@ class HeldLP:
         self.money = money
         highs.setOptionValue("output_flag", False)
         highs.setOptionValue("time_limit", INFINITY)  # HiGHS adds run times up across runs
+        highs.setOptionValue("solver", "choose")  # warm re-solves: dual simplex from the basis
         self._capture()
 
     def _capture(self) -> None:

@@ -16,7 +16,7 @@ from planner.engine import build, fix_options
 from planner.handoff import _row_bounds, compile_model, quiet_highs
 from planner.inputs import INPUTS
 from planner.pipeline import check_workbook
-from planner.solve import Status, solve
+from planner.solve import Status, solve, strategy
 
 
 def _lp(highs) -> dict[str, np.ndarray]:
@@ -112,3 +112,21 @@ def test_a_constraint_its_fixed_variables_break_is_infeasible():
     model.z.fix(1)
     result = solve(model, 10, 0)
     assert result.status is Status.INFEASIBLE and "need" in result.message
+
+
+@pytest.mark.parametrize("rows, scenarios, mip, given, chosen", [
+    (72_000, 1, False, None, {"solver": "ipm"}),
+    (76_000, 20, False, None, {}),
+    (72_000, 1, True, None, {}),  # a MIP keeps HiGHS's own choice
+    (72_000, 1, False, {"solver": "simplex"}, {"solver": "simplex"}),  # the user's wins
+    (100, 1, False, {"presolve": "off"}, {"presolve": "off"}),
+])
+def test_interior_point_for_large_scenario_blocks(rows, scenarios, mip, given, chosen):
+    class Held:
+        def __init__(self):
+            self.rows = [None] * rows
+
+        def is_mip(self):
+            return mip
+
+    assert strategy(Held(), scenarios, given) == chosen
