@@ -30,7 +30,7 @@ CASES = {
 DEFAULT_CASES = ["LP 200k x 1 (no options)", "MIP 50k x 10"]
 STRATEGIES = {
     "LP": {"default (choose: dual simplex)": {}, "interior point (IPX) + crossover":
-           {"solver": "ipm"}, "primal simplex": {"solver": "simplex", "simplex_strategy": "4"}},
+           {"solver": "ipm"}},
     "MIP": {"default": {}, "interior point at the root and nodes": {"mip_lp_solver": "ipm"},
             "more heuristics": {"mip_heuristic_effort": "0.2"}, "no presolve":
             {"presolve": "off"}},
