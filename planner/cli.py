@@ -242,7 +242,7 @@ def _solver_options(ctx, param, values: tuple[str, ...]) -> dict[str, str]:
 SOLVER_OPTION = click.option(
     "--solver-option", "solver_options", multiple=True, callback=_solver_options,
     metavar="KEY=VALUE", help="A HiGHS option for every solve (repeat for more), for "
-    "example solver=ipm or mip_heuristic_effort=0.2; see the README's solver strategy.")
+    "example solver=ipm or mip_heuristic_effort=0.2; see the README's Speed and the solver.")
 
 
 def _solve_options(command):
