@@ -16,9 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / "benchmarks" / ".cache"
-PLAN = str(Path(sys.executable).with_name("plan"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from suite import BUILD, CACHE, HIGHS, PLAN, PYTHON, ROOT, measure  # noqa: E402
 
 CASES = {
     "LP 200k x 1 (no options)": ["--mines", "3200", "--refineries", "800", "--plants", "800",
@@ -35,26 +34,6 @@ STRATEGIES = {
             "more heuristics": {"mip_heuristic_effort": "0.2"}, "no presolve":
             {"presolve": "off"}},
 }
-WRITE = """import sys
-from pathlib import Path
-from planner.pipeline import check_workbook
-from planner.convert import to_plan_data
-from models.scaling import Scaling
-from planner.engine import build
-from planner.solve import hand_off
-d = to_plan_data(check_workbook(Path(sys.argv[1])))
-compiled = hand_off(build(d, Scaling.choose(d)))
-compiled.highs.writeModel(sys.argv[2])
-print(len(compiled.columns), len(compiled.rows))"""
-SOLVE = """import json, sys, highspy
-h = highspy.Highs(); h.setOptionValue("output_flag", False); h.readModel(sys.argv[1])
-for key, value in json.loads(sys.argv[3]).items():
-    h.setOptionValue(key, value)
-h.setOptionValue("mip_rel_gap", 1e-4); h.setOptionValue("time_limit", float(sys.argv[2]))
-h.run()
-info = h.getInfo()
-print(json.dumps({"run": h.getRunTime(), "status": h.modelStatusToString(h.getModelStatus()),
-                  "objective": info.objective_function_value, "gap": info.mip_gap}))"""
 
 
 def main() -> None:
@@ -68,15 +47,14 @@ def main() -> None:
         slug = "".join(c if c.isalnum() else "-" for c in name)
         book, mps = CACHE / f"strategy-{slug}.xlsx", CACHE / f"strategy-{slug}.mps"
         if not book.exists():
-            subprocess.run([PLAN, "generate", str(book), "--seed", "1", "--force",
+            subprocess.run([*PLAN, "generate", str(book), "--seed", "1", "--force",
                             *CASES[name]], check=True, capture_output=True)
         if not mps.exists():
-            subprocess.run([sys.executable, "-c", WRITE, str(book), str(mps)], check=True,
+            subprocess.run([PYTHON, "-c", BUILD, str(book), str(mps)], check=True,
                            cwd=ROOT, capture_output=True)
-        for strategy, options in STRATEGIES[name.split()[0]].items():
-            done = subprocess.run([sys.executable, "-c", SOLVE, str(mps), str(args.time_limit),
-                                   json.dumps(options)], capture_output=True, text=True)
-            got = json.loads(done.stdout.strip().splitlines()[-1])
+        for k, (strategy, options) in enumerate(STRATEGIES[name.split()[0]].items()):
+            got = measure([PYTHON, "-c", HIGHS, str(mps), "1e-4", str(args.time_limit),
+                           json.dumps(options)], f"strategy-{slug}-{k}").result()
             gap = "" if name.startswith("LP") else f"{got['gap']:.1e}"
             print(f"| {name} | {strategy} | {got['run']:.1f} | {got['status']} | "
                   f"{got['objective']:.7g} | {gap} |", flush=True)

@@ -131,11 +131,16 @@ print("RESULT", json.dumps({"variables": m.nvariables(), "rows": m.nconstraints(
                             "gap": v.settings["MIP gap"]}))"""
 HIGHS = """import json, sys, highspy
 h = highspy.Highs(); h.setOptionValue("output_flag", False); h.readModel(sys.argv[1])
+for key, value in json.loads(sys.argv[4] if len(sys.argv) > 4 else "{}").items():
+    h.setOptionValue(key, value)
 h.setOptionValue("mip_rel_gap", float(sys.argv[2]))
 h.setOptionValue("time_limit", float(sys.argv[3]))
 h.run()
+info = h.getInfo()
 print("RESULT", json.dumps({"run": h.getRunTime(), "status": h.modelStatusToString(
-    h.getModelStatus()), "objective": h.getInfo().objective_function_value}))"""
+    h.getModelStatus()), "objective": info.objective_function_value, "gap": info.mip_gap}))"""
+"""highspy alone on an MPS file: MIP gap, time limit and (optionally) HiGHS options as
+JSON."""
 RAW = """import json, sys, time
 from python_calamine import CalamineWorkbook
 start = time.perf_counter()

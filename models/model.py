@@ -181,8 +181,9 @@ def _lane_linked(m: pyo.ConcreteModel, data: PlanData) -> set[str]:
     only-offtake site (:func:`add_option_links`) where nothing is used or demanded."""
     net, demanded = m.net, {(n, mat) for _, n, mat in m.net.demand}
     option = {o.id: o for o in data.options}
+    only_offtake = _only_offtake(net)
     return {ids[0] for (n, mat), ids in net.offtakes.items()
-            if (n, mat) in _only_offtake(net) and len(ids) == 1 and option[ids[0]].binary
+            if (n, mat) in only_offtake and len(ids) == 1 and option[ids[0]].binary
             and not net.consumed_by.get((n, mat)) and (n, mat) not in demanded}
 
 

@@ -85,6 +85,13 @@ class Solved:
     """The plan's LP with its commitments fixed, as HiGHS holds it when that LP solved to
     optimality: its prices and warm re-solves serve every analysis (:mod:`planner.lp`)."""
 
+    def option_columns(self) -> dict[str, int] | None:
+        """Each option's column in :attr:`lp`; None when the LP is not held, or not whole."""
+        if self.lp is None:
+            return None
+        columns = {o: self.lp.column(v) for o, v in self.model.v_option.items()}
+        return None if None in columns.values() else columns
+
 
 def build(data: PlanData, scaling: Scaling) -> pyo.ConcreteModel:
     """The model of ``data`` (workbook units) in the internal units of ``scaling``."""
@@ -207,6 +214,7 @@ class VariantOutcome:
     objective: float | None
     readouts: dict[str, float]
     seconds: float
+    """Wall time of the re-solve."""
     note: str = ""
     """Why the re-solve did not run, where it did not."""
 

@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
-from planner.handoff import Compiled, quiet_highs, run_highs
+from planner.handoff import INFINITY, Compiled, quiet_highs, run_highs
 
-INFINITY = highspy.kHighsInf
 
 
 @dataclass(frozen=True)
@@ -48,15 +47,19 @@ class Outcome:
     status: str
     objective: float | None
     readouts: dict[str, float] = field(default_factory=dict)
+    infeasible: bool = False
+    """The re-solve proved that no plan satisfies the change."""
 
 
 Readouts = Mapping[str, tuple[np.ndarray, np.ndarray]]
 """Name -> (column indices, weights): each re-solve reports sum(weight * value)."""
 
 
-def _status(highs: highspy.Highs) -> tuple[bool, str]:
+def _status(highs: highspy.Highs) -> tuple[bool, str, bool]:
+    """(optimal, HiGHS's words for the status, proven infeasible)."""
     status = highs.getModelStatus()
-    return status == highspy.HighsModelStatus.kOptimal, highs.modelStatusToString(status)
+    return (status == highspy.HighsModelStatus.kOptimal, highs.modelStatusToString(status),
+            status == highspy.HighsModelStatus.kInfeasible)
 
 
 class HeldLP:
@@ -209,9 +212,9 @@ def _resolve(highs: highspy.Highs, basis: highspy.HighsBasis, change: Change,
         highs.changeColCost(j, cost)
     try:
         run_highs(highs)
-        optimal, status = _status(highs)
+        optimal, status, infeasible = _status(highs)
         if not optimal:
-            return Outcome(False, status, None)
+            return Outcome(False, status, None, infeasible=infeasible)
         values = np.asarray(highs.getSolution().col_value)
         return Outcome(True, status, highs.getInfo().objective_function_value * money,
                        {name: float(values[index] @ weight)

@@ -52,7 +52,7 @@ def _serving_cost(plan: Solved, key: tuple, penalty: float, discount: float) -> 
     probe = lp.resolve(Change(((j, float(lp.col_lower[j]), value - step),)),
                        {"total": total})
     if not probe.optimal:
-        return math.inf if probe.status == "Infeasible" else None
+        return math.inf if probe.infeasible else None
     return penalty + (probe.readouts["total"] - before) * plan.units.scaling.money / (
         discount * step * plan.units.of(unmet))
 

@@ -346,7 +346,7 @@ def test_the_held_mip_forced_equals_the_model_rebuilt_with_the_option_fixed(exam
     data, scaling = example_data
     plan = solve_plan(data, scaling, time_limit=120, mip_gap=1e-6, reported=True)
     solver = PlanSolver(data, scaling, 120.0, 1e-6)
-    held = held_mip(plan, data, solver)
+    held = held_mip(plan, solver)
     state = start_held_mip(held)
     for option, forced in [(o.id, 1.0 - round(pyo.value(plan.model.v_option[o.id])))
                            for o in data.options if o.binary][:2]:
@@ -362,7 +362,7 @@ def test_the_held_mip_forced_equals_the_model_rebuilt_with_the_option_fixed(exam
 def test_option_values_share_the_time_limit(example_data):
     data, scaling = example_data
     plan = solve_plan(data, scaling, time_limit=120, mip_gap=1e-6, reported=True)
-    held = dataclasses.replace(held_mip(plan, data, PlanSolver(data, scaling, 120.0, 1e-6)),
+    held = dataclasses.replace(held_mip(plan, PlanSolver(data, scaling, 120.0, 1e-6)),
                                deadline=time.time() - 1)
     outcome = force(start_held_mip(held), (data.options[0].id, 1.0))
     assert outcome.status is Status.NO_SOLUTION and outcome.objective is None

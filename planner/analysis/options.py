@@ -80,15 +80,12 @@ class HeldMIP:
 OUT_OF_TIME = "not re-solved: the option values' time limit (Settings' Time limit) ran out"
 
 
-def held_mip(plan: Solved, data: PlanData, solver: PlanSolver) -> HeldMIP | None:
+def held_mip(plan: Solved, solver: PlanSolver) -> HeldMIP | None:
     """The plan's MIP, None when HiGHS holds no optimal LP of the plan."""
-    lp = plan.lp
-    if lp is None:
+    columns = plan.option_columns()
+    if columns is None:
         return None
-    columns = {o.id: lp.column(plan.model.v_option[o.id]) for o in data.options}
-    if None in columns.values():
-        return None
-    return HeldMIP(lp.portable(), columns, *lp.compiled, lp.col_value.copy(),
+    return HeldMIP(plan.lp.portable(), columns, *plan.lp.compiled, plan.lp.col_value.copy(),
                    time.time() + solver.time_limit, solver.mip_gap, solver.options)
 
 
@@ -119,14 +116,15 @@ def force(state: tuple[Worker, HeldMIP], task: tuple[str, float]) -> VariantOutc
     start.value_valid = True
     highs.setSolution(start)
     highs.setOptionValue("time_limit", highs.getRunTime() + left)  # HiGHS adds run times up
+    start_time = time.perf_counter()
     try:
-        seconds = run_highs(highs)
+        run_highs(highs)
         info = highs.getInfo()
         status, _ = status_of(highs.getModelStatus(), info.primal_solution_status == 2)
         objective = info.objective_function_value * held.lp.money if status.has_plan else None
     finally:
         highs.changeColBounds(j, held.lower[j], held.upper[j])
-    return VariantOutcome(status, objective, {}, seconds)
+    return VariantOutcome(status, objective, {}, time.perf_counter() - start_time)
 
 
 def option_values(plan: Solved, data: PlanData, solver: PlanSolver,
@@ -135,7 +133,7 @@ def option_values(plan: Solved, data: PlanData, solver: PlanSolver,
     and the difference (forced out minus forced in: positive when taking it pays)."""
     share = {o.id: pyo.value(plan.model.v_option[o.id]) for o in data.options}
     known, tasks = _forced(plan, data)
-    held = held_mip(plan, data, solver)
+    held = held_mip(plan, solver)
     if held is not None:
         outcomes: list[VariantOutcome] = run_all(
             force, tasks, start=start_held_mip, start_args=(held,), on_done=on_done,

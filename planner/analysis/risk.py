@@ -20,19 +20,18 @@ is within that tolerance.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 
 import pandas as pd
 import pyomo.environ as pyo
-from highspy import HighsModelStatus
 
 from models.data import PlanData, Risk
 from models.scaling import Scaling
 from planner.engine import PlanSolver, Solved, Variant, VariantOutcome, interrupted, \
     solve_variant, start_plan_solver
-from planner.handoff import HIGHS_TIME
 from planner.lp import Change, HeldLP
 from planner.runner import run_all
 from planner.solve import Status
@@ -118,21 +117,11 @@ def option_shares(model: pyo.ConcreteModel, data: PlanData, _: Scaling) -> dict[
 def _fixed_in_held_lp(lp: HeldLP, columns: dict[str, int], taken: dict[str, float]
                       ) -> VariantOutcome:
     """The plan's LP re-solved warm with the commitments fixed at ``taken``."""
-    before = HIGHS_TIME.seconds
+    start = time.perf_counter()
     outcome = lp.resolve(Change(tuple((columns[o], share, share) for o, share in taken.items())))
-    status = Status.OPTIMAL if outcome.optimal else Status.INFEASIBLE \
-        if outcome.status == lp.highs.modelStatusToString(HighsModelStatus.kInfeasible) \
-        else Status.ERROR
-    return VariantOutcome(status, outcome.objective, {}, HIGHS_TIME.seconds - before)
-
-
-def _commitment_columns(lp: HeldLP | None, model: pyo.ConcreteModel | None,
-                        data: PlanData) -> dict[str, int] | None:
-    """Each option's column in the plan's LP; None when the LP is not held whole."""
-    if lp is None or model is None:
-        return None
-    columns = {o.id: lp.column(model.v_option[o.id]) for o in data.options}
-    return None if None in columns.values() else columns
+    status = Status.OPTIMAL if outcome.optimal else \
+        Status.INFEASIBLE if outcome.infeasible else Status.ERROR
+    return VariantOutcome(status, outcome.objective, {}, time.perf_counter() - start)
 
 
 def value_of_information(data: PlanData, rp: float, solver: PlanSolver,
@@ -165,7 +154,7 @@ def value_of_information(data: PlanData, rp: float, solver: PlanSolver,
     if ev.status.has_plan:
         taken = {o.id: round(ev.readouts[o.id]) if o.binary else ev.readouts[o.id]
                  for o in data.options}
-        columns = _commitment_columns(plan and plan.lp, plan and plan.model, data)
+        columns = plan.option_columns() if plan is not None else None
         with phase("Mean-value plan in every scenario"):
             eev_solved = solve_variant(solver, Variant(fixed=taken)) if columns is None \
                 else _fixed_in_held_lp(plan.lp, columns, taken)
