@@ -20,6 +20,8 @@ import unicodedata
 
 def clean(text: str) -> str:
     """``text`` composed, without invisible characters, its spaces as single plain ones."""
+    if text.isascii():  # composed already, and no ASCII character is invisible (Cf)
+        return " ".join(text.split())
     composed = unicodedata.normalize("NFC", text)
     visible = "".join(c for c in composed if unicodedata.category(c) != "Cf")
     return " ".join(visible.split())
@@ -27,6 +29,8 @@ def clean(text: str) -> str:
 
 def key(text: str) -> str:
     """What two names share exactly when they are the same name."""
+    if text.isascii():  # NFKC leaves ASCII as it is, and casefold() is lower() there
+        return " ".join(text.split()).lower()
     return unicodedata.normalize("NFKC", clean(text)).casefold()
 
 

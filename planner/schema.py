@@ -8,6 +8,7 @@ generated from these declarations, so a column exists in one place only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from enum import Enum
 
 ALL_PERIODS = "all"
@@ -47,7 +48,7 @@ class Column:
     """For a target column: (the column naming the target's kind, kind -> sheet it refers to).
     A sheet written ``Sites.Country`` refers to the countries of the Sites sheet."""
 
-    @property
+    @cached_property
     def field(self) -> str:
         """The Python name of the column, e.g. ``Unit cost`` -> ``unit_cost``."""
         return self.name.lower().replace(" ", "_").replace("-", "_")

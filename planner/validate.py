@@ -37,6 +37,8 @@ SHEETS_NEEDING_ROWS = ("Periods", "Materials", "Sites", "Demand")
 def _typed(cell: RawCell, column: Column) -> tuple[object, str]:
     """The cell's value as the column's type, or ``(None, problem)``."""
     value = cell.value
+    if type(value) is float and column.kind is Kind.NUMBER:  # most cells, so first
+        return (None, f"{value} is not a number") if math.isnan(value) else (value, "")
     if column.kind is Kind.TEXT and isinstance(value, (dt.datetime, dt.date, dt.time)):
         return _date_text(value), ""
     if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
@@ -256,6 +258,7 @@ def check_sheet(v: Validation, wb: RawWorkbook, spec: Sheet) -> None:
     v.letters[spec.name] = {spec.column(name).field: get_column_letter(j)
                             for name, j in sheet.columns.items()}
     firsts: dict[tuple, tuple[int, tuple]] = {}
+    key_fields = [spec.column(k).field for k in spec.key]
     for number, raw in sheet.rows:
         row: Row = {"_row": number}
         for column in spec.columns:
@@ -264,7 +267,7 @@ def check_sheet(v: Validation, wb: RawWorkbook, spec: Sheet) -> None:
                 row[column.field] = column.default
                 continue
             row[column.field] = check_value(v, spec.name, cell, column)
-        names = tuple(row[spec.column(k).field] for k in spec.key)
+        names = tuple(row[f] for f in key_fields)
         if None not in names:
             first, spelt = firsts.setdefault(tuple(key(str(n)) for n in names), (number, names))
             if first != number:
