@@ -294,9 +294,9 @@ MAX_PLAIN_CELLS = 1_500_000
 """Largest grid (last row x last column) calamine is given: it holds a sheet whole, about
 100 bytes a cell, where openpyxl streams it; larger sheets are read by openpyxl."""
 CELL_REFERENCE = re.compile(rb'<c r="([A-Z]+)(\d+)"')
-UNREFERENCED_CELL = re.compile(rb'<\w+:c[\s>/]|<c(?:>|/|\s(?=...)(?!r="))')
-"""A cell written otherwise than ``<c r="A1" ...``; three bytes must follow its space, so
-that a block ending inside ``<c r="`` does not count."""
+UNREFERENCED_CELL = re.compile(rb'<\w+:c[\s>/]|<c(?:>|/|\s(?=....)(?!r="[A-Z]))')
+"""A cell written otherwise than ``<c r="A1" ...``; four bytes must follow its space, so
+that a block ending inside ``<c r="A`` does not count."""
 
 
 def _attribute(attributes: bytes, name: bytes) -> int | None:

@@ -106,3 +106,30 @@ def test_every_kind_of_value_reads_the_same_both_ways(tmp_path, monkeypatch):
     fast, slow = both_readings(path, monkeypatch)
     assert_same(fast, slow)
     assert len(fast.sheets["Lanes"].rows) >= len(values)
+
+
+@pytest.mark.parametrize("xml, plain", [
+    (b'<row r="2"><c r="A2"><v>1</v></c><c r="B2" t="s"><v>0</v></c></row>', True),
+    (b'<row r="2"><c r="A2"><f>1+1</f><v>2</v></c></row>', False),
+    (b'<row r="2"><c r="A2" t="e"><v>#DIV/0!</v></c></row>', False),
+    (b'<row r="2"><c><v>1</v></c></row>', False),
+    (b'<row r="2"><c s="1" r="A2"><v>1</v></c></row>', False),
+    (b'<row r="2"><c r="a2"><v>1</v></c></row>', False),
+    (b'<row r="2"><x:c r="A2"><v>1</v></x:c></row>', False),
+    (b'<row r="2"><c r="XFD1048576"><v>1</v></c></row>', False),
+    (b'<row r="2"><c r="A2"><v>1</v></c><c r="P100000"><v>1</v></c></row>', False),
+    (b'<row r="2"><c r="O100000"><v>1</v></c></row>', True),
+])
+def test_what_calamine_is_given(xml, plain):
+    """Calamine gets a sheet only when every cell is written ``<c r="A1"``, none holds a
+    formula or an error, and the grid up to its last cell is within MAX_PLAIN_CELLS
+    (15 columns x 100,000 rows is; 16 is not); a block cut anywhere inside a cell
+    reference changes nothing."""
+    marks = reading.Marks()
+    reading._scan(xml, marks)
+    assert marks.plain is plain
+    for cut in range(1, len(xml)):
+        pieces = reading.Marks()
+        reading._scan(xml[:cut], pieces)
+        reading._scan(xml[max(0, cut - reading.TAIL):], pieces)
+        assert pieces.plain is plain, cut
