@@ -49,6 +49,7 @@ from planner.report import RunInfo, write_report
 from planner.results import expected_by, expected_cost
 from planner.sheets import comparison_workbook, sensitivity_workbook
 from planner.handoff import HIGHS_TIME
+from planner.runner import set_workers
 from planner.solve import Status, option_problems
 from planner.template import write_template
 from planner.problems import Validation
@@ -245,6 +246,13 @@ SOLVER_OPTION = click.option(
     "example solver=ipm or mip_heuristic_effort=0.2; see the README's Speed and the solver.")
 
 
+WORKERS = click.option(
+    "--workers", type=click.IntRange(min=1), expose_value=False,
+    callback=lambda ctx, param, value: set_workers(value),
+    help="Worker processes for the re-solves (option values, value of information, "
+    "exposure, sweeps); default: one per core.")
+
+
 def _solve_options(command):
     """The options ``solve`` and the commands that solve first share."""
     for option in reversed((
@@ -254,7 +262,7 @@ def _solve_options(command):
             click.option("--time-limit", type=click.FloatRange(min=1),
                          help="Seconds; overrides Settings."),
             click.option("--mip-gap", type=click.FloatRange(0, 1), help="Overrides Settings."),
-            SOLVER_OPTION,
+            SOLVER_OPTION, WORKERS,
             click.option("-q", "--quiet", is_flag=True, help="Hide the solver's log."),
             click.option("--recalc", is_flag=True, help=RECALC_HELP))):
         command = option(command)
@@ -423,6 +431,7 @@ SWEPT = {"spot_price": "spot price", "availability": "availability", "demand": "
               "overrides Settings.")
 @click.option("--mip-gap", type=click.FloatRange(0, 1), help="Overrides Settings.")
 @SOLVER_OPTION
+@WORKERS
 @click.option("--recalc", is_flag=True, help=RECALC_HELP)
 @click.pass_obj
 def sweep(term: Terminal, path: Path, start: float, stop: float, steps: int,

@@ -39,6 +39,9 @@ class HighsTime:
 
 
 HIGHS_TIME = HighsTime()
+HIGHS_THREADS = 0
+"""Threads for HiGHS in this process (HiGHS's ``threads`` option; 0: its own choice). A
+worker of :mod:`planner.runner` sets its share of the cores."""
 
 
 def run_highs(highs: highspy.Highs) -> float:
@@ -54,7 +57,8 @@ def run_highs(highs: highspy.Highs) -> float:
 
 def quiet_highs() -> highspy.Highs:
     """A highspy object that prints nothing (HiGHS prints a banner when its first object
-    is made, on the C side: standard output is closed meanwhile)."""
+    is made, on the C side: standard output is closed meanwhile), on
+    :data:`HIGHS_THREADS` threads where that is set."""
     sys.stdout.flush()
     saved = os.dup(1)
     try:
@@ -62,6 +66,8 @@ def quiet_highs() -> highspy.Highs:
             os.dup2(null.fileno(), 1)
             highs = highspy.Highs()
             highs.setOptionValue("output_flag", False)
+            if HIGHS_THREADS:
+                highs.setOptionValue("threads", HIGHS_THREADS)
     finally:
         os.dup2(saved, 1)
         os.close(saved)

@@ -24,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from planner import handoff
 from planner.handoff import HIGHS_TIME
 
 Task = TypeVar("Task")
@@ -31,6 +32,15 @@ Result = TypeVar("Result")
 
 _state: Any = None
 """A worker process's own state: what ``start`` returned (one per process)."""
+_workers: int | None = None
+"""Worker processes wanted (``--workers``); None: one per core."""
+
+
+def set_workers(workers: int | None) -> None:
+    """Run every later :func:`run_all` on at most ``workers`` processes (None: one per
+    core); each worker's HiGHS gets the cores divided among them as its threads."""
+    global _workers
+    _workers = workers
 
 
 def cores() -> int:
@@ -41,10 +51,12 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _start(start: Callable[..., Any], args: tuple) -> None:
-    """A worker's start: Ctrl-C is the parent's to handle (it stops the workers)."""
+def _start(start: Callable[..., Any], args: tuple, threads: int) -> None:
+    """A worker's start: Ctrl-C is the parent's to handle (it stops the workers); HiGHS
+    runs on ``threads`` threads."""
     global _state
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    handoff.HIGHS_THREADS = threads
     _state = start(*args)
 
 
@@ -90,7 +102,7 @@ def run_all(work: Callable[[Any, Task], Result], tasks: Sequence[Task], *,
     every worker at once and raises KeyboardInterrupt.
     """
     total = len(tasks)
-    workers = min(workers or cores(), total // max(fewest_per_worker, 1))
+    workers = min(workers or _workers or cores(), total // max(fewest_per_worker, 1))
     results: list[Result] = []
 
     def done(result: Result) -> None:
@@ -107,7 +119,7 @@ def run_all(work: Callable[[Any, Task], Result], tasks: Sequence[Task], *,
         return results
     chunk = max(1, min(64, total // (workers * 8)))
     pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start,
-                               initargs=(start, start_args))
+                               initargs=(start, start_args, max(1, cores() // workers)))
     futures = [pool.submit(_work, work, tasks[i:i + chunk]) for i in range(0, total, chunk)]
     try:
         for future in futures:

@@ -78,3 +78,37 @@ def test_a_script_without_a_main_guard_still_runs(tmp_path):
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == str(sum(range(40)))
+
+
+def test_two_workers_give_the_serial_figures():
+    """`--workers 1` and `--workers 2`: the example's value of information (wait-and-see
+    per scenario), option values and exposure are the same, to the solver's tolerance."""
+    from pathlib import Path
+
+    from planner.pipeline import expose, solve_workbook
+    from planner.runner import set_workers
+
+    example = Path(__file__).resolve().parent.parent / "inputs" / "example.xlsx"
+    runs = []
+    try:
+        for workers in (1, 2):
+            set_workers(workers)
+            runs.append(expose(solve_workbook(example)))
+    finally:
+        set_workers(None)
+    serial, parallel = runs
+    for a, b in zip(serial.information.measures, parallel.information.measures):
+        assert a.name == b.name and a.value == pytest.approx(b.value, rel=1e-6), (a, b)
+    assert [n for n, _ in serial.information.solves] == \
+        [n for n, _ in parallel.information.solves]
+    assert serial.analyses.option_values.equals(parallel.analyses.option_values) or \
+        serial.analyses.option_values.select_dtypes("number").sub(
+            parallel.analyses.option_values.select_dtypes("number")).abs().max().max() \
+        <= 1e-6 * serial.solved.objective
+    # nodes of equal extra cost may rank in either order: compared node by node
+    ranked = [e.analyses.exposure.ranked.drop(columns="Rank").set_index(["Kind", "Node"])
+              .sort_index() for e in runs]
+    assert ranked[0].index.equals(ranked[1].index) and len(ranked[0]) > 10
+    numbers = [r.select_dtypes("number").to_numpy() for r in ranked]
+    assert numbers[0] == pytest.approx(numbers[1], rel=1e-6, abs=1e-3, nan_ok=True)
+    assert serial.analyses.exposure.headline == parallel.analyses.exposure.headline
