@@ -25,7 +25,6 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from planner import handoff
-from planner.handoff import HIGHS_TIME
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
@@ -63,9 +62,10 @@ def _start(start: Callable[..., Any], args: tuple, threads: int) -> None:
 def _work(work: Callable[[Any, Any], Any], tasks: Sequence[Any]
           ) -> tuple[list[Any], tuple[float, int]]:
     """The tasks' results, and HiGHS's own time and runs they took in this worker."""
-    before = HIGHS_TIME.seconds, HIGHS_TIME.runs
+    clock = handoff.HIGHS_TIME
+    before = clock.seconds, clock.runs
     results = [work(_state, task) for task in tasks]
-    return results, (HIGHS_TIME.seconds - before[0], HIGHS_TIME.runs - before[1])
+    return results, (clock.seconds - before[0], clock.runs - before[1])
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -124,7 +124,7 @@ def run_all(work: Callable[[Any, Task], Result], tasks: Sequence[Task], *,
     try:
         for future in futures:
             results_of_chunk, highs_time = future.result()
-            HIGHS_TIME.add(*highs_time)
+            handoff.HIGHS_TIME.add(*highs_time)
             for result in results_of_chunk:
                 done(result)
     except BrokenProcessPool:

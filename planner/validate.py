@@ -38,7 +38,7 @@ def _typed(cell: RawCell, column: Column) -> tuple[object, str]:
     """The cell's value as the column's type, or ``(None, problem)``."""
     value = cell.value
     if type(value) is float and column.kind is Kind.NUMBER:  # most cells, so first
-        return (None, f"{value} is not a number") if math.isnan(value) else (value, "")
+        return _number(value)
     if column.kind is Kind.TEXT and isinstance(value, (dt.datetime, dt.date, dt.time)):
         return _date_text(value), ""
     if isinstance(value, (dt.datetime, dt.date, dt.time, dt.timedelta)):
@@ -56,6 +56,11 @@ def _typed(cell: RawCell, column: Column) -> tuple[object, str]:
         except ValueError:
             pass
         return None, f"text '{value}' where {_expected(column)} belongs"
+    return _number(value)
+
+
+def _number(value: int | float) -> tuple[float | None, str]:
+    """A numeric cell's value as a float, or ``(None, problem)``."""
     number = as_float(value)  # inf (never OverflowError) for an integer beyond floats
     if math.isnan(number):
         return None, f"{value} is not a number"

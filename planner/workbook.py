@@ -318,9 +318,10 @@ def _column_number(letters: bytes) -> int:
 
 
 def _scan(text: bytes, marks: Marks) -> None:
-    """Add what one block of sheet XML shows to ``marks``; a pattern runs only where its
-    literal part occurs (a tenth of the time). Blocks overlap, so that no element is
-    missed; an element cut at a block's end is read short, which a maximum ignores."""
+    """Add what one block of sheet XML shows to ``marks``; the formula, error and hidden
+    patterns run only where their literal part occurs (a tenth of the time). Blocks
+    overlap, so that no element is missed; an element cut at a block's end is read short,
+    which a maximum ignores."""
     marks.formulas = marks.formulas or ((b"<f" in text or b":f" in text)
                                         and bool(FORMULA_ELEMENT.search(text)))
     marks.errors = marks.errors or (b't="e"' in text and bool(ERROR_CELL.search(text)))
@@ -473,11 +474,11 @@ def _read_plain(plain: python_calamine.CalamineWorkbook | None, written: str,
     read = [(col, j - 1, get_column_letter(j)) for col, j in sheet.columns.items()]
     try:
         for i, values in enumerate(table[1:] if read else (), start=2):
-            texts = [values[k] if k < len(values) else "" for _, k, _ in read]
-            if all(v == "" for v in texts):
+            found = [values[k] if k < len(values) else "" for _, k, _ in read]
+            if all(v == "" for v in found):
                 continue
             _keep(sheet, i, {col: RawCell(_plain_value(v), f"{letter}{i}")
-                             for (col, _, letter), v in zip(read, texts)}, hints)
+                             for (col, _, letter), v in zip(read, found)}, hints)
     except _Unplain:
         return None
     return sheet

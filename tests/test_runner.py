@@ -7,12 +7,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import planner.pipeline
 from conftest import write_plan
-from planner.runner import run_all
+from planner.pipeline import expose, solve_workbook
+from planner.runner import run_all, set_workers
 from test_insight import options_chain
 
 
@@ -83,11 +85,6 @@ def test_a_script_without_a_main_guard_still_runs(tmp_path):
 def test_two_workers_give_the_serial_figures():
     """`--workers 1` and `--workers 2`: the example's value of information (wait-and-see
     per scenario), option values and exposure are the same, to the solver's tolerance."""
-    from pathlib import Path
-
-    from planner.pipeline import expose, solve_workbook
-    from planner.runner import set_workers
-
     example = Path(__file__).resolve().parent.parent / "inputs" / "example.xlsx"
     runs = []
     try:
