@@ -20,127 +20,35 @@ Exit codes (also in the README):
 
 from __future__ import annotations
 
-import io
-import os
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import NoReturn, TextIO
 
 import click
 import pandas as pd
-from rich.console import Console
 from rich.markup import escape
 
 from planner.analysis.sweep import Parameter
 from planner.brief import commitments
 from planner.compare import CompareError, read_result
 from planner.compare import compare as compare_results
-from planner.engine import Solved
 from planner.generate import Size
 from planner.generate import write as write_generated
-from planner.pipeline import (
-    Step, SweepError, check_workbook, expose, solve_workbook, sweep_workbook,
-)
+from planner.pipeline import SweepError, check_workbook, expose, solve_workbook, sweep_workbook
 from planner.recalc import recalculated
 from planner.report import RunInfo, write_report
 from planner.results import expected_by, expected_cost
-from planner.sheets import comparison_workbook, sensitivity_workbook
-from planner.handoff import HIGHS_TIME
 from planner.runner import set_workers
+from planner.sheets import comparison_workbook, sensitivity_workbook
 from planner.solve import Status, option_problems
 from planner.template import write_template
-from planner.problems import Validation
+from planner.terminal import Terminal
 from planner.workbook import InputFileError
 from planner.xlsx import OutputError, atomic_save, check_writable
 
 EXIT_USAGE, EXIT_INVALID, EXIT_FILE, EXIT_INTERRUPTED = 2, 3, 4, 130
 
-
-
-class _ShownStep(Step):
-    def __init__(self, status, name: str) -> None:
-        self.status, self.name = status, name
-
-    def __call__(self, done: int, total: int) -> None:
-        self.status.update(f"{self.name} ... {done} of {total}")
-
-
-def _terminal_stream() -> TextIO:
-    """Standard error, bound now: while HiGHS runs, Pyomo redirects sys.stderr and fd 2 to
-    capture the solver's log, and what we print about that log must not be captured again."""
-    try:
-        return os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1, encoding="utf-8",
-                         errors="replace")
-    except (AttributeError, OSError, io.UnsupportedOperation):
-        return sys.stderr
-
-
-class Terminal:
-    """Messages, phases with elapsed time, and the solver's log streamed beneath."""
-
-    def __init__(self) -> None:
-        self.console = Console(file=_terminal_stream(), highlight=False, soft_wrap=True)
-        self.out = Console(file=sys.stdout, highlight=False, soft_wrap=True)
-        """The answer goes to standard output; progress, logs and warnings to standard
-        error."""
-        self.quiet = False
-        self.start = time.perf_counter()
-        self.highs_before = HIGHS_TIME.seconds, HIGHS_TIME.runs
-
-    def print(self, text: str) -> None:
-        self.console.print(text)
-
-    def answer(self, text: str) -> None:
-        self.out.print(text)
-
-    @contextmanager
-    def phase(self, name: str):
-        """A step shown while it runs, then with a tick (a cross if it failed) and times; it
-        yields a :class:`~planner.pipeline.Step`, with progress for steps of many solves."""
-        began = time.perf_counter()
-        with self.console.status(f"{name} ...") as status:
-            step = _ShownStep(status, name)
-            yield step
-        mark = "[red]✗[/]" if step.failed else "[green]✓[/]"
-        self.print(f"{mark} {name} [dim]({time.perf_counter() - began:.2f} s, "
-                   f"{time.perf_counter() - self.start:.1f} s in all)[/]")
-
-    def highs_time(self) -> None:
-        """HiGHS's own run time over every solve so far (workers' included)."""
-        seconds, runs = (now - before for now, before in
-                         zip((HIGHS_TIME.seconds, HIGHS_TIME.runs), self.highs_before))
-        self.print(f"[dim]HiGHS's own time: {seconds:,.2f} s in {runs:,} solves, of "
-                   f"{time.perf_counter() - self.start:,.1f} s in all[/]")
-
-    def solver_line(self, line: str) -> None:
-        if not self.quiet and line.strip():
-            self.print(f"[dim]  {escape(line.rstrip())}[/]")
-
-    def model_numerics(self, plan: Solved | None) -> None:
-        """The coefficient ranges before and after scaling, and the plan's check."""
-        if plan is None or plan.ranges is None:
-            return
-        self.print(f"[dim]  Coefficients in the workbook's units: {plan.ranges[0]}[/]")
-        self.print(f"[dim]  Coefficients in internal units:       {plan.ranges[1]}[/]")
-        if plan.check is not None:
-            self.print(f"[dim]  Plan check: {escape(plan.check.headline())}[/]")
-        if plan.fixed_note:
-            self.print(f"[dim]  {escape(plan.fixed_note[0].upper() + plan.fixed_note[1:])}[/]")
-
-    def fail(self, message: str, code: int) -> NoReturn:
-        self.print(f"[red]Error:[/] {escape(message)}")
-        sys.exit(code)
-
-    def report_validation(self, v: Validation, path: Path) -> None:
-        for w in v.warnings:
-            self.print(f"[yellow]warning[/] {escape(str(w))}")
-        for p in v.problems:
-            self.print(f"[red]error[/] {escape(str(p))}")
-        if v.problems:
-            self.print(f"[red]{path.name}: {len(v.problems)} problem(s) to fix[/]")
 
 
 @contextmanager

@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 from highspy import HighsModelStatus as M
 
-import planner.cli
+import planner.terminal
 import planner.solve
 from conftest import write_plan
 from orlib import Instance, write_workbook
@@ -119,7 +119,7 @@ def summary(path: Path) -> dict[str, object]:
 
 def test_ctrl_c_keeps_the_best_plan_so_far(tmp_path, monkeypatch, slow_mip, guard):
     sent = threading.Event()
-    original = planner.cli.Terminal.solver_line
+    original = planner.terminal.Terminal.solver_line
 
     def solver_line(term, line):  # runs in HiGHS's logging callback, as HiGHS writes
         original(term, line)
@@ -127,7 +127,7 @@ def test_ctrl_c_keeps_the_best_plan_so_far(tmp_path, monkeypatch, slow_mip, guar
             sent.set()
             ctrl_c()
 
-    monkeypatch.setattr(planner.cli.Terminal, "solver_line", solver_line)
+    monkeypatch.setattr(planner.terminal.Terminal, "solver_line", solver_line)
     out = tmp_path / "out.xlsx"
     result = plan("solve", slow_mip, "-o", out, "--mip-gap", "0")
     assert sent.is_set() and not guard

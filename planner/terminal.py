@@ -1,0 +1,103 @@
+"""What ``plan`` shows while it works: phases with their times, progress through many solves,
+the solver's log, messages and the answer."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from rich.console import Console
+from rich.markup import escape
+
+from planner.engine import Solved
+from planner.handoff import HIGHS_TIME
+from planner.pipeline import Step
+from planner.problems import Validation
+
+
+class _ShownStep(Step):
+    def __init__(self, status, name: str) -> None:
+        self.status, self.name = status, name
+
+    def __call__(self, done: int, total: int) -> None:
+        self.status.update(f"{self.name} ... {done} of {total}")
+
+
+def _terminal_stream() -> TextIO:
+    """Standard error, bound now: while HiGHS runs, Pyomo redirects sys.stderr and fd 2 to
+    capture the solver's log, and what we print about that log must not be captured again."""
+    try:
+        return os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1, encoding="utf-8",
+                         errors="replace")
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        return sys.stderr
+
+
+class Terminal:
+    """Messages, phases with elapsed time, and the solver's log streamed beneath."""
+
+    def __init__(self) -> None:
+        self.console = Console(file=_terminal_stream(), highlight=False, soft_wrap=True)
+        self.out = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+        """The answer goes to standard output; progress, logs and warnings to standard
+        error."""
+        self.quiet = False
+        self.start = time.perf_counter()
+        self.highs_before = HIGHS_TIME.seconds, HIGHS_TIME.runs
+
+    def print(self, text: str) -> None:
+        self.console.print(text)
+
+    def answer(self, text: str) -> None:
+        self.out.print(text)
+
+    @contextmanager
+    def phase(self, name: str):
+        """A step shown while it runs, then with a tick (a cross if it failed) and times; it
+        yields a :class:`~planner.pipeline.Step`, with progress for steps of many solves."""
+        began = time.perf_counter()
+        with self.console.status(f"{name} ...") as status:
+            step = _ShownStep(status, name)
+            yield step
+        mark = "[red]✗[/]" if step.failed else "[green]✓[/]"
+        self.print(f"{mark} {name} [dim]({time.perf_counter() - began:.2f} s, "
+                   f"{time.perf_counter() - self.start:.1f} s in all)[/]")
+
+    def highs_time(self) -> None:
+        """HiGHS's own run time over every solve so far (workers' included)."""
+        seconds, runs = (now - before for now, before in
+                         zip((HIGHS_TIME.seconds, HIGHS_TIME.runs), self.highs_before))
+        self.print(f"[dim]HiGHS's own time: {seconds:,.2f} s in {runs:,} solves, of "
+                   f"{time.perf_counter() - self.start:,.1f} s in all[/]")
+
+    def solver_line(self, line: str) -> None:
+        if not self.quiet and line.strip():
+            self.print(f"[dim]  {escape(line.rstrip())}[/]")
+
+    def model_numerics(self, plan: Solved | None) -> None:
+        """The coefficient ranges before and after scaling, and the plan's check."""
+        if plan is None or plan.ranges is None:
+            return
+        self.print(f"[dim]  Coefficients in the workbook's units: {plan.ranges[0]}[/]")
+        self.print(f"[dim]  Coefficients in internal units:       {plan.ranges[1]}[/]")
+        if plan.check is not None:
+            self.print(f"[dim]  Plan check: {escape(plan.check.headline())}[/]")
+        if plan.fixed_note:
+            self.print(f"[dim]  {escape(plan.fixed_note[0].upper() + plan.fixed_note[1:])}[/]")
+
+    def fail(self, message: str, code: int) -> NoReturn:
+        self.print(f"[red]Error:[/] {escape(message)}")
+        sys.exit(code)
+
+    def report_validation(self, v: Validation, path: Path) -> None:
+        for w in v.warnings:
+            self.print(f"[yellow]warning[/] {escape(str(w))}")
+        for p in v.problems:
+            self.print(f"[red]error[/] {escape(str(p))}")
+        if v.problems:
+            self.print(f"[red]{path.name}: {len(v.problems)} problem(s) to fix[/]")
