@@ -4,7 +4,8 @@ Exit codes (also in the README):
 
 === =========================================================================
 0   done: template written, workbook valid, or plan optimal
-2   wrong command-line usage
+2   wrong command-line usage; with ``--engine ph``: a rank count it cannot use, or mpi4py
+    and mpi-sppy not installed
 3   the workbook has problems (each listed as ``Sheet!Cell: what; how to fix``)
 4   a file cannot be read or written; with ``--recalc``, LibreOffice is missing or fails
 5   infeasible: no plan satisfies every hard constraint; the rows in conflict are printed
@@ -33,8 +34,10 @@ from planner.analysis.sweep import Parameter
 from planner.brief import commitments
 from planner.compare import CompareError, read_result
 from planner.compare import compare as compare_results
+from planner.engines.ph import EngineError
 from planner.generate import Size
 from planner.generate import write as write_generated
+from planner.mpi import launched_rank
 from planner.pipeline import SweepError, check_workbook, expose, solve_workbook, sweep_workbook
 from planner.recalc import recalculated
 from planner.report import RunInfo, write_report
@@ -72,7 +75,7 @@ RECALC_HELP = ("Recalculate every formula with LibreOffice before reading (for f
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Plan battery raw-material procurement from an Excel workbook."""
-    ctx.obj = Terminal()
+    ctx.obj = Terminal(silent=launched_rank() != 0)
 
 
 @main.command()
@@ -171,6 +174,11 @@ def _solve_options(command):
                          help="Seconds; overrides Settings."),
             click.option("--mip-gap", type=click.FloatRange(0, 1), help="Overrides Settings."),
             SOLVER_OPTION, WORKERS,
+            click.option("--engine", type=click.Choice(["ef", "ph"]), default="ef",
+                         show_default=True, help="ef: the extensive form, every scenario in "
+                         "one model; ph: progressive hedging (mpi-sppy) on the ranks of "
+                         "mpiexec -n N (a multiple of 3), its plan then evaluated exactly; "
+                         "see the README's Beyond one machine."),
             click.option("-q", "--quiet", is_flag=True, help="Hide the solver's log."),
             click.option("--recalc", is_flag=True, help=RECALC_HELP))):
         command = option(command)
@@ -180,23 +188,18 @@ def _solve_options(command):
 @main.command()
 @_solve_options
 @click.pass_obj
-def solve(term: Terminal, path: Path, output: Path, time_limit: float | None,
-          mip_gap: float | None, solver_options: dict[str, str], quiet: bool,
-          recalc: bool) -> None:
+def solve(term: Terminal, path: Path, **settings) -> None:
     """Solve the workbook at PATH and write the result workbook OUTPUT."""
-    _solve_and_write(term, path, output, time_limit, mip_gap, solver_options, quiet, recalc)
+    _solve_and_write(term, path, **settings)
 
 
 @main.command()
 @_solve_options
 @click.pass_obj
-def exposure(term: Terminal, path: Path, output: Path, time_limit: float | None,
-             mip_gap: float | None, solver_options: dict[str, str], quiet: bool,
-             recalc: bool) -> None:
+def exposure(term: Terminal, path: Path, **settings) -> None:
     """Solve PATH, then knock out each mine, site, process, lane and country's exports for
     its time to recover; write the result with the Exposure sheets to OUTPUT."""
-    _solve_and_write(term, path, output, time_limit, mip_gap, solver_options, quiet, recalc,
-                     exposure=True)
+    _solve_and_write(term, path, exposure=True, **settings)
 
 
 def default_output(term: Terminal, path: Path, what: str) -> Path:
@@ -208,7 +211,7 @@ def default_output(term: Terminal, path: Path, what: str) -> Path:
 
 def _solve_and_write(term: Terminal, path: Path, output: Path | None,
                      time_limit: float | None, mip_gap: float | None,
-                     solver_options: dict[str, str], quiet: bool, recalc: bool,
+                     solver_options: dict[str, str], quiet: bool, recalc: bool, engine: str,
                      exposure: bool = False) -> None:
     term.quiet = quiet
     output = output or default_output(term, path, "exposure" if exposure else "result")
@@ -217,11 +220,15 @@ def _solve_and_write(term: Terminal, path: Path, output: Path | None,
         with _readable(term, path, recalc) as readable:
             run = solve_workbook(readable, time_limit=time_limit, mip_gap=mip_gap,
                                  phase=term.phase, on_log_line=term.solver_line,
-                                 options=solver_options)
+                                 options=solver_options, engine=engine)
+            if run is None:  # an MPI rank other than 0: its part of the solve is done
+                sys.exit(0)
             if exposure and run.solved is not None:
                 run = expose(run, term.phase)
     except (InputFileError, OutputError) as exc:
         term.fail(str(exc), EXIT_FILE)
+    except EngineError as exc:
+        term.fail(str(exc), EXIT_USAGE)
     except KeyboardInterrupt:
         term.fail("interrupted; nothing was written", EXIT_INTERRUPTED)
     term.report_validation(run.validation, path)

@@ -167,7 +167,7 @@ def compile_model(model: pyo.ConcreteModel, highs: highspy.Highs) -> Compiled:
         len(columns), int(keep.sum()), matrix.nnz, int(highspy.MatrixFormat.kColwise),
         int(sense), offset, cost, col_lower, col_upper, row_lower, row_upper,
         matrix.indptr.astype(np.int32), matrix.indices.astype(np.int32),
-        matrix.data.astype(float), integrality)
+        matrix.data.astype(float), integrality if integrality.any() else integrality[:0])
     rows = [con for (con, _), kept in zip(form.rows, keep) if kept]
     return Compiled(highs, columns, rows, col_lower, col_upper, integrality,
                     time.perf_counter() - start)

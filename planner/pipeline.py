@@ -24,7 +24,7 @@ from planner.analysis.risk import ValueOfInformation, value_of_information
 from planner.analysis.scenarios import against_base
 from planner.analysis.sweep import Parameter, Sweep, bisections, sweep
 from planner.convert import Origins, origins, to_plan_data
-from planner.engine import PlanSolver, Solved, build, solve_built
+from planner.engine import PlanSolver, Solved, build, fix_options, solve_built
 from planner.infeasibility import Explanation, explain
 from planner.results import PlanResult, extract
 from planner.solve import SolveResult, SolverOptions, Status, solver_name
@@ -86,15 +86,28 @@ def check_workbook(path: Path, phase: Phase = _quiet) -> Validation:
 
 def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: float | None = None,
                    phase: Phase = _quiet, on_log_line: Callable[[str], None] | None = None,
-                   options: SolverOptions | None = None) -> Run:
+                   options: SolverOptions | None = None, engine: str = "ef") -> Run | None:
     """Check, build and solve the workbook at ``path``; settings given here win; ``options``
-    are HiGHS's, for every solve."""
+    are HiGHS's, for every solve. ``engine``: ``ef``, the extensive form, or ``ph``,
+    progressive hedging on the ranks of ``mpiexec``, whose first stage is then evaluated
+    exactly in the extensive form (:mod:`planner.engines.ph`; None on every rank but 0;
+    raises :class:`~planner.engines.ph.EngineError`)."""
     v = check_workbook(path, phase)
     if not v.ok:
         return Run(v)
+    data, rows = to_plan_data(v), origins(v)
+    scaling = Scaling.choose(data)
+    limit = float(v.settings["Time limit"]) if time_limit is None else time_limit
+    gap = float(v.settings["MIP gap"]) if mip_gap is None else mip_gap
+    hedged = None
+    if engine == "ph":
+        from planner.engines.ph import hedge
+        with phase(f"Progressive hedging over {len(data.scenarios)} scenarios"):
+            hedged = hedge(data, scaling, time_limit=limit, mip_gap=gap, options=options,
+                           on_line=on_log_line or (lambda _: None))
+        if hedged is None:
+            return None
     with phase("Building the model") as step, PauseGC():  # as in check_workbook
-        data, rows = to_plan_data(v), origins(v)
-        scaling = Scaling.choose(data)
         try:
             model = build(data, scaling)
         except Exception as exc:  # Pyomo raises many types: a result to explain, not a traceback
@@ -104,11 +117,14 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
                 "the workbook passed validation, so this is the planner's fault: please report "
                 "it with the workbook", None, None, None, 0.0, 0.0, solver_name(), ""),
                 origins=rows)
-    limit = float(v.settings["Time limit"]) if time_limit is None else time_limit
-    gap = float(v.settings["MIP gap"]) if mip_gap is None else mip_gap
-    with phase("Solving with HiGHS and checking the plan") as step:
+    with phase("Solving with HiGHS and checking the plan" if hedged is None else
+               "Evaluating its plan in every scenario and checking it") as step:
+        if hedged is not None:
+            fix_options(model, hedged.first_stage)
         plan = solve_built(model, data, scaling, time_limit=limit, mip_gap=gap,
                            on_log_line=on_log_line, options=options)
+        if hedged is not None:
+            plan = hedged.bounding(plan, gap)
         if plan.check is not None and not plan.check.ok:
             step.fail()
     solved = plan.result
@@ -131,7 +147,7 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
         solver = PlanSolver(data, scaling, limit, gap, options=options)
         with phase("Pricing every capacity (and 5 re-solves)"):
             found["bottlenecks"] = bottlenecks(plan, data, rows, currency)
-        if data.options:
+        if data.options and hedged is None:
             found["option_values"] = _interruptible("Option values", notes, lambda: _with_phase(
                 phase, f"Option values ({resolves(plan, data)} re-solves)",
                 lambda progress: option_values(plan, data, solver, progress)))
@@ -139,6 +155,9 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
             information = _interruptible("Value of information", notes, lambda:
                                          value_of_information(data, solved.objective, solver,
                                                               phase, plan))
+    if data.options and hedged is not None:
+        notes.append("Option values: not computed under --engine ph (each is a solve of the "
+                     "whole stochastic plan); solve with --engine ef for them")
     return Run(v, data, solved, result, information, plan=plan, unserved=unserved,
                origins=rows, analyses=Analyses(**found, notes=tuple(notes)))
 

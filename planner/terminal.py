@@ -41,9 +41,11 @@ def _terminal_stream() -> TextIO:
 class Terminal:
     """Messages, phases with elapsed time, and the solver's log streamed beneath."""
 
-    def __init__(self) -> None:
-        self.console = Console(file=_terminal_stream(), highlight=False, soft_wrap=True)
-        self.out = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    def __init__(self, silent: bool = False) -> None:
+        """``silent``: show nothing (an MPI rank other than 0)."""
+        self.console = Console(file=_terminal_stream(), highlight=False, soft_wrap=True,
+                               quiet=silent)
+        self.out = Console(file=sys.stdout, highlight=False, soft_wrap=True, quiet=silent)
         """The answer goes to standard output; progress, logs and warnings to standard
         error."""
         self.quiet = False

@@ -1,0 +1,1 @@
+"""Ways to solve the stochastic plan besides the extensive form (:mod:`planner.engine`)."""
