@@ -60,8 +60,6 @@ class Hedged:
     """Each option's share."""
     lower: float | None
     """The best lower bound on the optimal objective."""
-    upper: float | None
-    """The objective of the best first stage the upper-bound spoke tried (None: none)."""
     seconds: float
     ranks: int
 
@@ -322,8 +320,7 @@ def hedge(data: PlanData, scaling: Scaling, *, time_limit: float, mip_gap: float
     def currency(bound: float | None) -> float | None:
         return bound * scaling.money if bound is not None and math.isfinite(bound) else None
 
-    return Hedged(first_stage, currency(lower), currency(wheel.BestInnerBound),
-                  time.perf_counter() - start, comm.size)
+    return Hedged(first_stage, currency(lower), time.perf_counter() - start, comm.size)
 
 
 class _Lines(io.TextIOBase):
