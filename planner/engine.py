@@ -104,6 +104,13 @@ def _in_workbook_units(result: SolveResult, money: float) -> SolveResult:
                    bound=None if result.bound is None else result.bound * money)
 
 
+def commitments(data: PlanData, shares: dict[str, float]) -> dict[str, float]:
+    """The options at ``shares`` (a solver's values) as a plan takes them: binaries whole or
+    not at all, continuous ones within [0, 1] (a solver may stray by its tolerance)."""
+    return {o.id: round(shares[o.id]) if o.binary else min(max(shares[o.id], 0.0), 1.0)
+            for o in data.options}
+
+
 def fix_options(model: pyo.ConcreteModel, shares: dict[str, float]) -> None:
     """Fix options at the given shares; a binary one becomes a fixed continuous variable,
     so that a model with every option fixed is a linear program (with duals)."""

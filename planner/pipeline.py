@@ -147,7 +147,10 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
         solver = PlanSolver(data, scaling, limit, gap, options=options)
         with phase("Pricing every capacity (and 5 re-solves)"):
             found["bottlenecks"] = bottlenecks(plan, data, rows, currency)
-        if data.options and hedged is None:
+        if data.options and hedged is not None:
+            notes.append("Option values: not computed under --engine ph (each is a solve of "
+                         "the whole stochastic plan); solve with --engine ef for them")
+        elif data.options:
             found["option_values"] = _interruptible("Option values", notes, lambda: _with_phase(
                 phase, f"Option values ({resolves(plan, data)} re-solves)",
                 lambda progress: option_values(plan, data, solver, progress)))
@@ -155,9 +158,6 @@ def solve_workbook(path: Path, *, time_limit: float | None = None, mip_gap: floa
             information = _interruptible("Value of information", notes, lambda:
                                          value_of_information(data, solved.objective, solver,
                                                               phase, plan))
-    if data.options and hedged is not None:
-        notes.append("Option values: not computed under --engine ph (each is a solve of the "
-                     "whole stochastic plan); solve with --engine ef for them")
     return Run(v, data, solved, result, information, plan=plan, unserved=unserved,
                origins=rows, analyses=Analyses(**found, notes=tuple(notes)))
 
@@ -167,15 +167,20 @@ def _with_phase(phase: Phase, name: str, work: Callable):
         return work(progress)
 
 
+CTRL_C = "(Ctrl-C)"
+"""The end of every note of an analysis that Ctrl-C stopped, or left undone."""
+
+
 def _interruptible(name: str, notes: list[str], work: Callable):
-    """``work()``, or None with a note when Ctrl-C stops it or stopped an analysis before."""
-    if notes:
-        notes.append(f"{name}: not computed, an earlier analysis was interrupted (Ctrl-C)")
+    """``work()``, or None with a note when Ctrl-C stops it or stopped an analysis before
+    (a note of :data:`CTRL_C`; other notes say why an analysis was not run)."""
+    if any(note.endswith(CTRL_C) for note in notes):
+        notes.append(f"{name}: not computed, an earlier analysis was interrupted {CTRL_C}")
         return None
     try:
         return work()
     except KeyboardInterrupt:
-        notes.append(f"{name}: not computed, interrupted (Ctrl-C)")
+        notes.append(f"{name}: not computed, interrupted {CTRL_C}")
         return None
 
 

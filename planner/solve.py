@@ -65,7 +65,7 @@ class SolveResult:
     log: str
 
 
-class _LineStream(io.TextIOBase):
+class LineStream(io.TextIOBase):
     """A text stream that keeps everything written and hands each full line on."""
 
     def __init__(self, on_line: Callable[[str], None] | None) -> None:
@@ -230,7 +230,7 @@ def run(compiled: Compiled, time_limit: float, mip_gap: float,
     Ctrl-C (SIGINT) while HiGHS runs stops it with the status INTERRUPTED (the best plan
     so far is loaded) or INTERRUPTED_NO_PLAN.
     """
-    stream = _LineStream(on_log_line)
+    stream = LineStream(on_log_line)
     start = time.perf_counter()
     highs = compiled.highs
     before = highs.getRunTime()

@@ -31,6 +31,17 @@ EXAMPLE = Path(__file__).parents[1] / "inputs" / "example.xlsx"
 MPI = shutil.which("mpiexec") is not None and all(
     importlib.util.find_spec(m) for m in ("mpi4py", "mpisppy"))
 needs_mpi = pytest.mark.skipif(not MPI, reason="needs OpenMPI and pip install -e '.[mpi]'")
+MPI_ENV = {**os.environ, "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
+"""CI runs as root, which OpenMPI refuses unless told."""
+
+
+def on_ranks(ranks: int, *arguments: str) -> list[str]:
+    """``python -m planner ARGUMENTS``, under ``mpiexec -n RANKS`` (oversubscribed) if more
+    than one."""
+    command = [sys.executable, "-m", "planner", *arguments]
+    if ranks == 1:
+        return command
+    return ["mpiexec", "--oversubscribe", "--mca", "osc", "sm", "-n", str(ranks), *command]
 
 
 def example_data():
@@ -114,16 +125,11 @@ def hedged(tmp_path: Path, rows: dict, settings: dict, ranks: int) -> tuple[Path
     """``plan solve --engine ph`` on ``ranks`` ranks: the input, the result, the output."""
     source = write_plan(tmp_path / "plan.xlsx", rows, {"MIP gap": 1e-6, **settings})
     result = tmp_path / f"ph-{ranks}.xlsx"
-    command = [sys.executable, "-m", "planner", "solve", str(source), "--engine", "ph",
-               "-o", str(result)]
-    if ranks > 1:
-        command = ["mpiexec", "--oversubscribe", "--mca", "osc", "sm", "-n", str(ranks),
-                   *command]
-    env = {**os.environ, "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
     folder = tmp_path / f"working-{ranks}"
     folder.mkdir()
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600,
-                          cwd=folder)
+    done = subprocess.run(on_ranks(ranks, "solve", str(source), "--engine", "ph", "-o",
+                                   str(result)), capture_output=True, text=True, env=MPI_ENV,
+                          timeout=600, cwd=folder)
     output = done.stdout + done.stderr
     assert done.returncode in (0, 8), output
     assert list(folder.iterdir()) == [], "nothing is left in the working folder"
@@ -174,10 +180,8 @@ def test_progressive_hedging_on_three_ranks_meets_the_extensive_form(tmp_path, s
 @needs_mpi
 def test_a_rank_count_progressive_hedging_cannot_split_is_refused(tmp_path):
     source = write_plan(tmp_path / "plan.xlsx", spot_hedge(200))
-    env = {**os.environ, "OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
-    done = subprocess.run(["mpiexec", "--oversubscribe", "-n", "4", sys.executable, "-m",
-                           "planner", "solve", str(source), "--engine", "ph"],
-                          capture_output=True, text=True, env=env, timeout=300)
+    done = subprocess.run(on_ranks(4, "solve", str(source), "--engine", "ph"),
+                          capture_output=True, text=True, env=MPI_ENV, timeout=300)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "multiple of 3 ranks" in done.stdout + done.stderr
     assert not (tmp_path / "plan-result.xlsx").exists()

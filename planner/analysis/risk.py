@@ -30,8 +30,8 @@ import pyomo.environ as pyo
 
 from models.data import PlanData, Risk
 from models.scaling import Scaling
-from planner.engine import PlanSolver, Solved, Variant, VariantOutcome, interrupted, \
-    solve_variant, start_plan_solver
+from planner.engine import PlanSolver, Solved, Variant, VariantOutcome, commitments, \
+    interrupted, solve_variant, start_plan_solver
 from planner.lp import Change, HeldLP
 from planner.runner import run_all
 from planner.solve import Status
@@ -152,8 +152,7 @@ def value_of_information(data: PlanData, rp: float, solver: PlanSolver,
     ws = risk_value(data.risk, ws_costs, p) if None not in ws_costs else None
     ev, eev = outcomes[-1], None
     if ev.status.has_plan:
-        taken = {o.id: round(ev.readouts[o.id]) if o.binary else ev.readouts[o.id]
-                 for o in data.options}
+        taken = commitments(data, ev.readouts)
         columns = plan.option_columns() if plan is not None else None
         with phase("Mean-value plan in every scenario"):
             eev_solved = solve_variant(solver, Variant(fixed=taken)) if columns is None \

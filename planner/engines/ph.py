@@ -37,9 +37,9 @@ from models.scaling import Scaling
 from planner import handoff
 from planner.analysis.risk import risk_value
 from planner.check import TOLERANCE
-from planner.engine import Solved, build, solve_plan
+from planner.engine import Solved, build, commitments, solve_plan
 from planner.mpi import MPI_EXTRA
-from planner.solve import SolverOptions, Status
+from planner.solve import LineStream, SolverOptions, Status
 
 CYLINDERS = 3
 """Progressive hedging, its lower bound and its upper bound."""
@@ -121,11 +121,10 @@ def _world():
 
 
 def _shares(solved: Solved, data: PlanData) -> dict[str, float] | None:
-    """The options a solve took, binaries rounded; None when it found no plan."""
+    """The options a solve took; None when it found no plan."""
     if not solved.result.status.has_plan:
         return None
-    return {o.id: round(v) if o.binary else v for o in data.options
-            for v in [pyo.value(solved.model.v_option[o.id])]}
+    return commitments(data, {o: pyo.value(v) for o, v in solved.model.v_option.items()})
 
 
 def _shared(comm, scenarios, solve: Callable) -> list:
@@ -303,8 +302,7 @@ def hedge(data: PlanData, scaling: Scaling, *, time_limit: float, mip_gap: float
     vanilla.extension_adder(hub, _progress(scaling.money, on_line))
     spokes = [vanilla.lagrangian_spoke(*beans, **kwargs),
               vanilla.xhatshuffle_spoke(*beans, **kwargs)] if cfg.lagrangian else []
-    log = _Lines(on_line)
-    with contextlib.redirect_stdout(log):
+    with contextlib.redirect_stdout(LineStream(on_line)):
         wheel = WheelSpinner(hub, spokes)
         wheel.spin()
         first_stage = _best_first_stage(wheel, comm) if spokes else None
@@ -314,24 +312,9 @@ def hedge(data: PlanData, scaling: Scaling, *, time_limit: float, mip_gap: float
         return None
     if first_stage is None:  # the hub alone, or no trial plan: the scenarios' consensus
         first_stage = _consensus(wheel.spcomm.opt)
-    first_stage = {o.id: round(first_stage[o.id]) if o.binary
-                   else min(max(first_stage[o.id], 0.0), 1.0) for o in data.options}
+    first_stage = commitments(data, first_stage)
 
     def currency(bound: float | None) -> float | None:
         return bound * scaling.money if bound is not None and math.isfinite(bound) else None
 
     return Hedged(first_stage, currency(lower), time.perf_counter() - start, comm.size)
-
-
-class _Lines(io.TextIOBase):
-    """mpi-sppy's printed log, handed on line by line."""
-
-    def __init__(self, on_line: Callable[[str], None]) -> None:
-        self._on_line, self._pending = on_line, ""
-
-    def write(self, text: str) -> int:
-        *lines, self._pending = (self._pending + text).split("\n")
-        for line in lines:
-            if line.strip():
-                self._on_line(line)
-        return len(text)
