@@ -21,6 +21,7 @@ Exit codes (also in the README):
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -37,7 +38,7 @@ from planner.compare import compare as compare_results
 from planner.engines.ph import EngineError
 from planner.generate import Size
 from planner.generate import write as write_generated
-from planner.mpi import launched_rank
+from planner.mpi import MissingMPI, launched_rank, ranks_as_workers
 from planner.pipeline import SweepError, check_workbook, expose, solve_workbook, sweep_workbook
 from planner.recalc import recalculated
 from planner.report import RunInfo, write_report
@@ -164,6 +165,22 @@ WORKERS = click.option(
     "exposure, sweeps); default: one per core.")
 
 
+def _on_ranks(command):
+    """Under ``mpiexec``: the command on rank 0, its re-solves on the other ranks (with
+    ``--engine ph``, every rank hedges)."""
+    @functools.wraps(command)
+    def on_ranks(term: Terminal, *args, **kwargs) -> None:
+        if kwargs.get("engine") == "ph":
+            return command(term, *args, **kwargs)
+        try:
+            with ranks_as_workers() as here:
+                if here:
+                    command(term, *args, **kwargs)
+        except MissingMPI as exc:
+            term.fail(str(exc), EXIT_USAGE)
+    return on_ranks
+
+
 def _solve_options(command):
     """The options ``solve`` and the commands that solve first share."""
     for option in reversed((
@@ -188,6 +205,7 @@ def _solve_options(command):
 @main.command()
 @_solve_options
 @click.pass_obj
+@_on_ranks
 def solve(term: Terminal, path: Path, **settings) -> None:
     """Solve the workbook at PATH and write the result workbook OUTPUT."""
     _solve_and_write(term, path, **settings)
@@ -196,6 +214,7 @@ def solve(term: Terminal, path: Path, **settings) -> None:
 @main.command()
 @_solve_options
 @click.pass_obj
+@_on_ranks
 def exposure(term: Terminal, path: Path, **settings) -> None:
     """Solve PATH, then knock out each mine, site, process, lane and country's exports for
     its time to recover; write the result with the Exposure sheets to OUTPUT."""
@@ -349,6 +368,7 @@ SWEPT = {"spot_price": "spot price", "availability": "availability", "demand": "
 @WORKERS
 @click.option("--recalc", is_flag=True, help=RECALC_HELP)
 @click.pass_obj
+@_on_ranks
 def sweep(term: Terminal, path: Path, start: float, stop: float, steps: int,
           tolerance: float | None, output: Path, time_limit: float | None,
           mip_gap: float | None, solver_options: dict[str, str], recalc: bool,

@@ -1,17 +1,18 @@
-"""Independent re-solves, run in parallel where the machine has cores.
+"""Independent re-solves, run in parallel where the machine has cores, or on MPI.
 
 Every analysis that re-solves a plan many times (exposure, option values, sweeps, the
-value of information) hands its tasks to :func:`run_all`: a pool of worker processes,
-each started once with ``start(*start_args)`` (rebuilding the LP or loading the plan it
-re-solves), then given tasks in order; results come back in the order of the tasks.
-With one core, or too few tasks to pay for starting workers, the tasks run here, one
-after another, through the same two functions. ``start`` and ``work`` must be
-module-level functions, and tasks and results picklable.
+value of information) hands its tasks to :func:`run_all`: a pool of workers, each started
+once with ``start(*start_args)`` (rebuilding the LP or loading the plan it re-solves),
+then given tasks in chunks; results come back in the order of the tasks. The workers are
+local processes by default, or, under ``mpiexec``, the other ranks (see
+:func:`planner.mpi.ranks_as_workers`). With one core, or too few tasks to pay for starting
+workers, the tasks run here, one after another, through the same two functions. ``start``
+and ``work`` must be module-level functions, and tasks and results picklable.
 
-Workers are started by a fork server (spawned where there is none), not by forking this
-process (whose HiGHS may already run threads): each imports what it needs afresh. A script
-that calls an analysis should guard its top level with ``if __name__ == "__main__":``;
-where the workers cannot start, the tasks run here.
+Local workers are started by a fork server (spawned where there is none), not by forking
+this process (whose HiGHS may already run threads): each imports what it needs afresh. A
+script that calls an analysis should guard its top level with
+``if __name__ == "__main__":``; where the workers cannot start, the tasks run here.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
 from planner import handoff
@@ -33,6 +33,8 @@ _state: Any = None
 """A worker process's own state: what ``start`` returned (one per process)."""
 _workers: int | None = None
 """Worker processes wanted (``--workers``); None: one per core."""
+_ranks: tuple[Executor, int] | None = None
+"""Under ``mpiexec``: the executor of the other ranks and how many they are."""
 
 
 def set_workers(workers: int | None) -> None:
@@ -40,6 +42,13 @@ def set_workers(workers: int | None) -> None:
     core); each worker's HiGHS gets the cores divided among them as its threads."""
     global _workers
     _workers = workers
+
+
+def set_ranks(executor: Executor | None, workers: int = 0) -> None:
+    """Run every later :func:`run_all` on ``executor``'s ``workers`` MPI ranks (None: on
+    local processes again)."""
+    global _ranks
+    _ranks = (executor, workers) if executor is not None else None
 
 
 def cores() -> int:
@@ -51,12 +60,28 @@ def cores() -> int:
 
 
 def _start(start: Callable[..., Any], args: tuple, threads: int) -> None:
-    """A worker's start: Ctrl-C is the parent's to handle (it stops the workers); HiGHS
-    runs on ``threads`` threads."""
+    """A worker's start: HiGHS runs on ``threads`` threads."""
     global _state
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     handoff.HIGHS_THREADS = threads
     _state = start(*args)
+
+
+def _start_process(start: Callable[..., Any], args: tuple, threads: int) -> None:
+    """A local worker process's start: Ctrl-C is the parent's to handle (it stops the
+    workers)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _start(start, args, threads)
+
+
+def _start_rank(start: Callable[..., Any], args: tuple) -> None:
+    """An MPI rank's start, on one HiGHS thread (one rank per core); it then waits for
+    every other rank's, so that each rank takes exactly one of the starts sent."""
+    from mpi4py.futures import get_comm_workers
+
+    try:
+        _start(start, args, 1)
+    finally:
+        get_comm_workers().Barrier()
 
 
 def _work(work: Callable[[Any, Any], Any], tasks: Sequence[Any]
@@ -66,15 +91,6 @@ def _work(work: Callable[[Any, Any], Any], tasks: Sequence[Any]
     before = clock.seconds, clock.runs
     results = [work(_state, task) for task in tasks]
     return results, (clock.seconds - before[0], clock.runs - before[1])
-
-
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """Stop every worker now, the one running a long solve too; the pool then fails what
-    is left (cancelling it too trips Python 3.11's pool into an error of its own, so the
-    tasks are submitted one chunk at a time rather than by ``map``, which cancels)."""
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        process.terminate()
-    pool.shutdown(wait=False)
 
 
 PRELOADED = ["planner.engine", "planner.lp"]
@@ -90,6 +106,32 @@ def _context():
     return context
 
 
+def _stop(pool: Executor, futures: list[Future]) -> None:
+    """Stop the work now. Local workers are terminated, the one running a long solve too
+    (the pool then fails what is left; cancelling it too trips Python 3.11's pool into an
+    error of its own, so the tasks are submitted one chunk at a time rather than by
+    ``map``, which cancels); MPI ranks are left the chunks they run, the rest cancelled."""
+    if _ranks is not None and pool is _ranks[0]:
+        for future in futures:
+            future.cancel()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=False)
+
+
+def _pool(workers: int, start: Callable[..., Any], start_args: tuple) -> Executor:
+    """Started workers: the MPI ranks, each given ``start`` once, or ``workers`` new local
+    processes sharing the cores."""
+    if _ranks is None:
+        return ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start_process,
+                                   initargs=(start, start_args, max(1, cores() // workers)))
+    pool, ranks = _ranks
+    for started in [pool.submit(_start_rank, start, start_args) for _ in range(ranks)]:
+        started.result()
+    return pool
+
+
 def run_all(work: Callable[[Any, Task], Result], tasks: Sequence[Task], *,
             start: Callable[..., Any], start_args: tuple = (),
             on_done: Callable[[int, int], None] | None = None,
@@ -102,7 +144,8 @@ def run_all(work: Callable[[Any, Task], Result], tasks: Sequence[Task], *,
     every worker at once and raises KeyboardInterrupt.
     """
     total = len(tasks)
-    workers = min(workers or _workers or cores(), total // max(fewest_per_worker, 1))
+    wanted = _ranks[1] if _ranks is not None else workers or _workers or cores()
+    workers = min(wanted, total // max(fewest_per_worker, 1))
     results: list[Result] = []
 
     def done(result: Result) -> None:
@@ -112,31 +155,34 @@ def run_all(work: Callable[[Any, Task], Result], tasks: Sequence[Task], *,
         if on_done:
             on_done(len(results), total)
 
-    if workers <= 1:
+    def rest_here() -> list[Result]:
         state = start(*start_args)
-        for task in tasks:
+        for task in tasks[len(results):]:
             done(work(state, task))
         return results
+
+    if workers <= 1:
+        return rest_here()
     chunk = max(1, min(64, total // (workers * 8)))
-    pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_start,
-                               initargs=(start, start_args, max(1, cores() // workers)))
-    futures = [pool.submit(_work, work, tasks[i:i + chunk]) for i in range(0, total, chunk)]
+    pool, futures = None, []
     try:
+        pool = _pool(workers, start, start_args)
+        futures = [pool.submit(_work, work, tasks[i:i + chunk]) for i in range(0, total, chunk)]
         for future in futures:
             results_of_chunk, highs_time = future.result()
             handoff.HIGHS_TIME.add(*highs_time)
             for result in results_of_chunk:
                 done(result)
-    except BrokenProcessPool:
+    except (BrokenExecutor, BrokenPipeError):
         # the workers died or could not start (for example a calling script without
         # ``if __name__ == "__main__":``): the rest run here
-        _stop(pool)
-        state = start(*start_args)
-        for task in tasks[len(results):]:
-            done(work(state, task))
+        if pool is not None:
+            _stop(pool, futures)
+        return rest_here()
     except BaseException:
-        _stop(pool)
+        if pool is not None:
+            _stop(pool, futures)
         raise
-    else:
+    if _ranks is None:
         pool.shutdown()
     return results
