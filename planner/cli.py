@@ -162,7 +162,7 @@ WORKERS = click.option(
     "--workers", type=click.IntRange(min=1), expose_value=False,
     callback=lambda ctx, param, value: set_workers(value),
     help="Worker processes for the re-solves (option values, value of information, "
-    "exposure, sweeps); default: one per core.")
+    "exposure, sweeps); default: one per core. Under mpiexec the other ranks run them.")
 
 
 def _on_ranks(command):
