@@ -3,11 +3,13 @@
 ``mpiexec -n N plan solve big.xlsx --engine ph`` runs the same command on every rank;
 :func:`hedge` hands the ranks to mpi-sppy's hub and spokes: progressive hedging (the hub),
 a Lagrangian lower bound and an upper bound from trial first stages (xhat shuffle), a third
-of the ranks each. Every scenario's model is the project's own, built from
+of the ranks each. Progressive hedging stops when the bounds meet, or when the scenarios'
+first stages agree before they do; either way its lower bound is the better of the best
+one reported and the Lagrangian bound of the hub's final weights. Every scenario's model is the project's own, built from
 ``data.only(scenario)`` (:func:`planner.engine.build`): one formulation, whose first stage
 is the options and, under CVaR, the threshold eta. On fewer than three ranks the hub runs
-alone, for at most :data:`ALONE_ITERATIONS` iterations; its lower bound is then the better
-of the wait-and-see bound and the Lagrangian bound of its final weights.
+alone, for at most :data:`ALONE_ITERATIONS` iterations, its best reported bound the
+wait-and-see bound.
 
 Settings, as the spike recorded in issue 14 found them: HiGHS through Pyomo's ``highs``
 interface with the proximal terms linearised (that interface takes no quadratic objective),
@@ -306,8 +308,8 @@ def hedge(data: PlanData, scaling: Scaling, *, time_limit: float, mip_gap: float
         wheel = WheelSpinner(hub, spokes)
         wheel.spin()
         first_stage = _best_first_stage(wheel, comm) if spokes else None
-        lower = wheel.BestOuterBound if spokes else max(
-            wheel.spcomm.BestOuterBound, wheel.spcomm.opt.post_solve_bound())
+        if wheel.strata_rank == 0:  # the hub's ranks, rank 0 among them
+            lower = max(wheel.spcomm.BestOuterBound, wheel.spcomm.opt.post_solve_bound())
     if comm.rank != 0:
         return None
     if first_stage is None:  # the hub alone, or no trial plan: the scenarios' consensus
