@@ -13,21 +13,19 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.analysis import Analyses, money_text
 from planner.analysis.risk import ValueOfInformation, risk_measures
 from planner.results import PlanResult, expected_cost, scenario_summary, spend_by_country
 from planner.solve import SolveResult
 from planner.layout import MILLIONS, SHARE, sentences
-from planner.xlsx import HEADING_FONT, TITLE_FONT, WARNING_FONT, set_value, write_table
+from planner.xlsx import HEADING, TITLE, WARNING, Sheet, write_table
 
 SOURCES = 6
 """Countries listed by spend; the rest are summed."""
 
 
-def _table(ws: Worksheet, row: int, frame: pd.DataFrame, formats: dict[str, str]) -> int:
+def _table(ws: Sheet, row: int, frame: pd.DataFrame, formats: dict[str, str]) -> int:
     rows = [[None if pd.isna(x) else x for x in r] for r in frame.itertuples(index=False)]
     return write_table(ws, list(frame.columns), rows, row, formats) + 2
 
@@ -89,13 +87,13 @@ def _risk(result: PlanResult, information: ValueOfInformation | None,
                          for n, v in rows], columns=["Risk figure", f"{currency} M"])
 
 
-def write_brief(ws: Worksheet, solved: SolveResult, result: PlanResult | None,
+def write_brief(ws: Sheet, solved: SolveResult, result: PlanResult | None,
                 warnings: list[str], input_name: str, currency: str,
                 information: ValueOfInformation | None, analyses: Analyses) -> None:
     """The brief on ``ws`` (see the module text)."""
-    set_value(ws["A1"], f"battery-planner: {input_name}")
-    ws["A1"].font = TITLE_FONT
-    row = sentences(ws, [f"Warning: {w}" for w in warnings], 2, font=WARNING_FONT)
+    ws.put(1, 1, f"battery-planner: {input_name}", TITLE)
+    ws.one_page = True
+    row = sentences(ws, [f"Warning: {w}" for w in warnings], 2, style=WARNING)
     answer = f"The plan is {solved.status.label}" + (
         "." if solved.message == "the plan is optimal" else f": {solved.message}.")
     if result is None:
@@ -109,17 +107,17 @@ def write_brief(ws: Worksheet, solved: SolveResult, result: PlanResult | None,
         answer += f" Objective (with the CVaR) {money_text(solved.objective, currency)}."
     row = sentences(ws, [answer], row)
     row = sentences(ws, commitments(result, analyses, currency), row, "What to sign",
-                    title_font=HEADING_FONT)
+                    title_style=HEADING)
     binds = []
     if analyses.bottlenecks is not None:
         binds += analyses.bottlenecks.headline[:2]
     if analyses.exposure is not None:
         binds += analyses.exposure.headline[:2]
     if binds:
-        row = sentences(ws, binds, row, "What binds", title_font=HEADING_FONT)
+        row = sentences(ws, binds, row, "What binds", title_style=HEADING)
     if analyses.against_base is not None:
         row = sentences(ws, analyses.against_base[1], row, "Scenarios against the base",
-                        title_font=HEADING_FONT)
+                        title_style=HEADING)
     scenarios = _scenarios(result, currency)
     row = _table(ws, row, scenarios, {c: SHARE if "share" in c or c == "Probability"
                                       else MILLIONS for c in scenarios.columns[1:]})
@@ -128,6 +126,4 @@ def write_brief(ws: Worksheet, solved: SolveResult, result: PlanResult | None,
         row = _table(ws, row, sources, {sources.columns[1]: MILLIONS,
                                         "Share of spend": SHARE})
     _table(ws, row, _risk(result, information, currency), {f"{currency} M": MILLIONS})
-    ws.freeze_panes = None
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_setup.fitToHeight = 1
+    ws.frozen = None

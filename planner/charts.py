@@ -9,18 +9,15 @@ money in millions of the workbook's currency.
 from __future__ import annotations
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from models.model import COST_CATEGORIES
-from planner.xlsx import TITLE_FONT, set_value, write_table
 from planner.layout import MILLIONS, cells
+from planner.xlsx import TITLE, Sheet, write_table
 from planner.results import PlanResult, expected_by, spend_by_country
 
 CHART_ROWS, CHART_COLUMNS = 17, 10
 """Cells a chart takes (7.5 by 16 cm): the charts sit two a row under the tables."""
+PIXELS_PER_CM = 96 / 2.54
 
 
 def chart_tables(result: PlanResult, currency: str) -> list[tuple[str, pd.DataFrame, str, bool]]:
@@ -54,34 +51,31 @@ def chart_tables(result: PlanResult, currency: str) -> list[tuple[str, pd.DataFr
     return out
 
 
-def _bar(ws: Worksheet, title: str, first: int, last: int, columns: int, axis: str,
-         stacked: bool, anchor: str) -> None:
+def _bar(ws: Sheet, title: str, first: int, last: int, columns: int, axis: str,
+         stacked: bool, anchor: tuple[int, int]) -> None:
     """A column chart of the table whose header is in row 2 from column ``first`` (its
-    categories) over ``columns`` columns, down to row ``last``."""
-    chart = BarChart()
-    chart.type = "col"
-    chart.title, chart.y_axis.title = title, axis
-    chart.height, chart.width = 7.5, 16
-    chart.x_axis.delete = chart.y_axis.delete = False
-    if stacked:
-        chart.grouping, chart.overlap = "stacked", 100
-    chart.add_data(Reference(ws, min_col=first + 1, max_col=first + columns - 1, min_row=2,
-                             max_row=last), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=first, min_row=3, max_row=last))
+    categories) over ``columns`` columns, down to row ``last``, its top left corner at the
+    cell ``anchor`` (row, column)."""
+    chart = ws.book.add_chart({"type": "column", **({"subtype": "stacked"} if stacked else {})})
+    chart.set_title({"name": title})
+    chart.set_y_axis({"name": axis})
+    chart.set_size({"width": round(16 * PIXELS_PER_CM), "height": round(7.5 * PIXELS_PER_CM)})
+    for c in range(first, first + columns - 1):  # 0-based: the series' columns follow first
+        chart.add_series({"name": [ws.title, 1, c],
+                          "categories": [ws.title, 2, first - 1, last - 1, first - 1],
+                          "values": [ws.title, 2, c, last - 1, c]})
     if columns == 2:
-        chart.legend = None
-    ws.add_chart(chart, anchor)
+        chart.set_legend({"none": True})
+    ws.ws.insert_chart(anchor[0] - 1, anchor[1] - 1, chart)
 
 
-def charts_sheet(wb: Workbook, result: PlanResult, currency: str, at: int) -> None:
-    """The Charts sheet at position ``at``: the charts' tables side by side, the charts
-    two a row beneath them."""
-    ws = wb.create_sheet("Charts", at)
+def charts_sheet(ws: Sheet, result: PlanResult, currency: str) -> None:
+    """The Charts sheet: the charts' tables side by side, the charts two a row beneath
+    them."""
     tables = chart_tables(result, currency)
     first, placed = 1, []
     for title, table, _, _ in tables:
-        set_value(ws.cell(row=1, column=first), title)
-        ws.cell(row=1, column=first).font = TITLE_FONT
+        ws.put(1, first, title, TITLE)
         columns = [str(c) for c in table.columns]
         last = write_table(ws, columns, cells(table), 2, {c: MILLIONS for c in columns[1:]},
                            first_column=first)
@@ -89,6 +83,6 @@ def charts_sheet(wb: Workbook, result: PlanResult, currency: str, at: int) -> No
         first += len(table.columns) + 1
     below = max(last for _, last in placed) + 3
     for k, ((title, table, axis, stacked), (first, last)) in enumerate(zip(tables, placed)):
-        anchor = f"{get_column_letter(1 + (k % 2) * CHART_COLUMNS)}{below + (k // 2) * CHART_ROWS}"
+        anchor = (below + (k // 2) * CHART_ROWS, 1 + (k % 2) * CHART_COLUMNS)
         _bar(ws, title, first, last, len(table.columns), axis, stacked, anchor)
-    ws.freeze_panes = None
+    ws.frozen = None

@@ -44,12 +44,12 @@ from planner.recalc import recalculated
 from planner.report import RunInfo, write_report
 from planner.results import expected_by, expected_cost
 from planner.runner import set_workers
-from planner.sheets import comparison_workbook, sensitivity_workbook
+from planner.sheets import comparison_sheet, sensitivity_sheet
 from planner.solve import Status, option_problems
 from planner.template import write_template
 from planner.terminal import Terminal
 from planner.workbook import InputFileError
-from planner.xlsx import OutputError, atomic_save, check_writable
+from planner.xlsx import OutputError, check_writable, result_book
 
 EXIT_USAGE, EXIT_INVALID, EXIT_FILE, EXIT_INTERRUPTED = 2, 3, 4, 130
 
@@ -334,7 +334,8 @@ def compare(term: Terminal, first: Path, second: Path, output: Path | None) -> N
     if output is not None:
         try:
             check_writable(output, [first, second])
-            atomic_save(comparison_workbook(tables, first.name, second.name), output)
+            with result_book(output) as book:
+                comparison_sheet(book, tables, first.name, second.name)
         except OutputError as exc:
             term.fail(str(exc), EXIT_FILE)
         term.answer(f"Comparison written to {output}")
@@ -402,7 +403,8 @@ def sweep(term: Terminal, path: Path, start: float, stop: float, steps: int,
             sys.exit(EXIT_INVALID)
         currency = str(v.settings["Currency"])
         with term.phase(f"Writing {output.name}"):
-            atomic_save(sensitivity_workbook(found, currency, path.name), output)
+            with result_book(output) as book:
+                sensitivity_sheet(book, found, currency, path.name)
     except SweepError as exc:
         term.fail(str(exc), EXIT_USAGE)
     except (InputFileError, OutputError) as exc:

@@ -20,8 +20,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from planner.schema import SHEETS_BY_NAME
-from planner.template import build_workbook
-from planner.xlsx import atomic_save
+from planner.template import build_workbook, save_workbook
 
 INPUTS = Path(__file__).resolve().parent.parent / "inputs"
 EXAMPLE_SOURCE = INPUTS / "example.toml"
@@ -52,7 +51,7 @@ def bundled() -> dict[str, Workbook]:
 
 def main() -> None:
     for name, wb in bundled().items():
-        atomic_save(wb, INPUTS / name)
+        save_workbook(wb, INPUTS / name)
         print(f"wrote {INPUTS / name}", file=sys.stderr)
 
 

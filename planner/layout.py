@@ -6,10 +6,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
-
-from planner.xlsx import TITLE_FONT, set_value, write_table
+from planner.xlsx import TITLE, Sheet, write_table
 
 QUANTITY, MONEY, SHARE = "#,##0.00", "#,##0", "0.0%"
 MILLIONS = "#,##0.0"
@@ -65,36 +62,32 @@ def cells(frame: pd.DataFrame) -> list[list[object]]:
             for row in frame.itertuples(index=False)]
 
 
-def write_frame(ws: Worksheet, frame: pd.DataFrame, start_row: int = 1) -> int:
-    return write_table(ws, list(frame.columns), cells(frame), start_row,
+def write_frame(sheet: Sheet, frame: pd.DataFrame, start_row: int = 1) -> int:
+    return write_table(sheet, list(frame.columns), cells(frame), start_row,
                        number_formats(frame.columns))
 
 
-def stacked(ws: Worksheet) -> None:
+def stacked(sheet: Sheet) -> None:
     """A sheet of several tables one under another: no frozen header (each table froze its
-    own); :func:`planner.printing.finish` sizes its columns."""
-    ws.freeze_panes = None
+    own)."""
+    sheet.frozen = None
 
 
-def titled(ws: Worksheet, title: str, frame: pd.DataFrame, row: int) -> int:
+def titled(sheet: Sheet, title: str, frame: pd.DataFrame, row: int) -> int:
     """A bold title line, then ``frame`` beneath it; returns the row after the blank row
     that follows the table (tables on one sheet are apart, so each reads as one)."""
-    set_value(ws.cell(row=row, column=1), title)
-    ws.cell(row=row, column=1).font = TITLE_FONT
-    return write_frame(ws, frame, row + 1) + 2
+    sheet.put(row, 1, title, TITLE)
+    return write_frame(sheet, frame, row + 1) + 2
 
 
-def sentences(ws: Worksheet, lines: list[str], row: int, title: str | None = None, *,
-              font: Font | None = None, title_font: Font = TITLE_FONT) -> int:
-    """``lines`` one per row from ``row`` (under a bold title), in ``font``; returns the row
+def sentences(sheet: Sheet, lines: list[str], row: int, title: str | None = None, *,
+              style: dict | None = None, title_style: dict = TITLE) -> int:
+    """``lines`` one per row from ``row`` (under a bold title), in ``style``; returns the row
     after the blank row that follows them."""
     if title:
-        set_value(ws.cell(row=row, column=1), title)
-        ws.cell(row=row, column=1).font = title_font
+        sheet.put(row, 1, title, title_style)
         row += 1
     for line in lines:
-        set_value(ws.cell(row=row, column=1), line)
-        if font is not None:
-            ws.cell(row=row, column=1).font = font
+        sheet.put(row, 1, line, style)
         row += 1
     return row + 1

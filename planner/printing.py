@@ -1,4 +1,4 @@
-"""Every sheet of a result made readable on screen and on paper, once it is written.
+"""Every sheet of a result made readable on screen and on paper, as it is saved.
 
 Column widths come from what the cells show (numbers as their format prints them), so a
 spreadsheet program shows no ``###`` and cuts no name off; text longer than
@@ -9,19 +9,21 @@ every printed page and gets an autofilter.
 
 from __future__ import annotations
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from planner.xlsx import Sheet
 
 OVERFLOWS = 60
 """Text longer than this is a sentence: it does not set its column's width."""
 WIDEST = 60
 SAMPLED = 5_000
-"""Rows read to size the columns of a long table (its first rows)."""
+"""Rows measured to size the columns of a sheet (its first rows)."""
+A4 = 9
+"""xlsxwriter's paper number of A4."""
 
 
-def shown(value: object, number_format: str) -> str:
+def shown(value: object, number_format: str | None) -> str:
     """About what a spreadsheet program shows for ``value`` in ``number_format``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return "" if value is None else str(value)
@@ -39,37 +41,29 @@ def shown(value: object, number_format: str) -> str:
     return f"{value:,.{decimals}f}" if "," in fmt else f"{value:.{decimals}f}"
 
 
-def fit_columns(ws: Worksheet) -> None:
-    """Each column as wide as the widest thing it shows (sentences aside), at least 8."""
-    widths: dict[int, float] = {}
-    for row in ws.iter_rows(max_row=min(ws.max_row, SAMPLED)):
-        for cell in row:
-            if cell.value is None:
-                continue
-            text = shown(cell.value, cell.number_format)
-            if isinstance(cell.value, str) and len(text) > OVERFLOWS:
-                continue
-            size = len(text) * (1.1 if cell.font is not None and cell.font.b else 1.0)
-            widths[cell.column] = max(widths.get(cell.column, 0.0), size)
-    for column, width in widths.items():
-        ws.column_dimensions[get_column_letter(column)].width = min(max(width + 2, 8), WIDEST)
+def measure(sheet: Sheet, column: int, value: object, number_format: str | None,
+            bold: bool) -> None:
+    """Widen ``column``'s width to what ``value`` shows (a sentence aside)."""
+    text = shown(value, number_format)
+    if isinstance(value, str) and len(text) > OVERFLOWS:
+        return
+    size = len(text) * (1.1 if bold else 1.0)
+    if size > sheet.widths.get(column, 0.0):
+        sheet.widths[column] = size
 
 
-def for_print(ws: Worksheet) -> None:
-    """A4 landscape, one page wide; a one-table sheet repeats its header row and filters."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_setup.fitToWidth = 1
-    if ws.page_setup.fitToHeight is None:  # a sheet that must fit one page has set 1
-        ws.page_setup.fitToHeight = 0
-    if ws.freeze_panes == "A2" and ws.max_row > 1:
-        ws.print_title_rows = "1:1"
-        ws.auto_filter.ref = f"A1:{get_column_letter(ws.max_column)}{ws.max_row}"
-
-
-def finish(wb: Workbook) -> None:
-    """Every sheet of ``wb`` sized and set up for printing."""
-    for ws in wb.worksheets:
-        fit_columns(ws)
-        for_print(ws)
+def finish(sheet: Sheet) -> None:
+    """Each column as wide as the widest thing it shows, at least 8; A4 landscape, one page
+    wide (or one page); the header frozen; a one-table sheet repeats its header row and
+    filters."""
+    ws = sheet.ws
+    for column, width in sheet.widths.items():
+        ws.set_column(column - 1, column - 1, min(max(width + 2, 8), WIDEST))
+    ws.set_landscape()
+    ws.set_paper(A4)
+    ws.fit_to_pages(1, 1 if sheet.one_page else 0)
+    if sheet.frozen is not None:
+        ws.freeze_panes(sheet.frozen - 1, 0)
+    if sheet.frozen == 2 and sheet.rows > 1:
+        ws.repeat_rows(0)
+        ws.autofilter(0, 0, sheet.rows - 1, sheet.columns - 1)

@@ -10,8 +10,6 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.analysis import Analyses
 from planner.analysis.risk import Measure, ValueOfInformation, describe_objective, risk_measures
@@ -20,15 +18,14 @@ from planner.charts import charts_sheet
 from planner.engine import Solved
 from planner.infeasibility import Explanation
 from planner.layout import MONEY, cells, sentences, stacked, titled, write_frame
-from planner.printing import finish
 from planner.results import (
     PlanResult, demand_by_material, expected_cost, scenario_summary, sourcing_shift,
     unmet_by_material,
 )
-from planner.sheets import against_base_rows, bottleneck_sheets, exposure_sheets, option_sheet
+from planner.sheets import against_base_rows, bottleneck_sheet, exposure_sheet, option_sheet, shown
 from planner.solve import SolveResult
 from planner.unserved import describe
-from planner.xlsx import TITLE_FONT, WARNING_FONT, atomic_save, set_value, write_table
+from planner.xlsx import TITLE, WARNING, Book, Sheet, result_book, write_table
 
 
 SHEETS = (
@@ -95,7 +92,7 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _scenarios(ws: Worksheet, result: PlanResult,
+def _scenarios(ws: Sheet, result: PlanResult,
                base: tuple[pd.DataFrame, list[str]] | None) -> None:
     reference = result.scenarios["Scenario"].iloc[0]
     row = titled(ws, "Scenarios (costs discounted; shares over all periods)",
@@ -115,11 +112,11 @@ def _measures(measures: list[Measure]) -> pd.DataFrame:
                         columns=["Measure", "Value", "How it is computed"])
 
 
-def _risk(ws: Worksheet, result: PlanResult, information: ValueOfInformation | None) -> None:
+def _risk(ws: Sheet, result: PlanResult, information: ValueOfInformation | None) -> None:
     row = titled(ws, "Risk of the plan's total cost (commitments plus recourse, discounted)",
                   _measures(risk_measures(result.risk, result.scenarios)), 1)
     if information is None:
-        set_value(ws.cell(row=row, column=1), "Value of information: not computed, " + (
+        ws.put(row, 1, "Value of information: not computed, " + (
             "the plan has one scenario (EVPI and VSS are 0)" if len(result.scenarios) == 1
             else "the plan is not proven optimal, so its extra solves would not be either"))
     else:
@@ -133,15 +130,13 @@ def _risk(ws: Worksheet, result: PlanResult, information: ValueOfInformation | N
     stacked(ws)
 
 
-def _details(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run: RunInfo,
+def _details(ws: Sheet, solved: SolveResult, result: PlanResult | None, run: RunInfo,
              analyses: Analyses) -> None:
     """The run in full: status, costs, bound and gap, versions, the plan's check, the
     coefficient ranges, cost by category, demand per material, unmet demand, violations."""
-    set_value(ws["A1"], "Run details")
-    ws["A1"].font = TITLE_FONT
+    ws.put(1, 1, "Run details", TITLE)
     warnings = run.warnings()
-    header_row = sentences(ws, [f"Warning: {line}" for line in warnings], 2,
-                           font=WARNING_FONT)
+    header_row = sentences(ws, [f"Warning: {line}" for line in warnings], 2, style=WARNING)
     facts = [
         ("Status", solved.status.label, None),
         ("Message", solved.message, None),
@@ -163,9 +158,9 @@ def _details(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run:
         *_check_facts(run.plan, run.currency),
     ]
     row = write_table(ws, ["Item", "Value"], [f[:2] for f in facts], start_row=header_row)
-    for i, (_, _, fmt) in enumerate(facts, start=header_row + 1):
+    for i, (_, value, fmt) in enumerate(facts, start=header_row + 1):
         if fmt:
-            ws.cell(row=i, column=2).number_format = fmt
+            ws.put(i, 2, value, number_format=fmt)
     if result is None:
         return
     costs = result.cost_by_category().reset_index()
@@ -185,9 +180,8 @@ def _details(ws: Worksheet, solved: SolveResult, result: PlanResult | None, run:
     stacked(ws)
 
 
-def _infeasibility(ws: Worksheet, explanation: Explanation) -> None:
-    set_value(ws["A1"], explanation.note)
-    ws["A1"].font = TITLE_FONT
+def _infeasibility(ws: Sheet, explanation: Explanation) -> None:
+    ws.put(1, 1, explanation.note, TITLE)
     table = pd.DataFrame(
         [(m.sheet, m.row, f"{m.sheet}!A{m.row}" if m.row else "", m.says, m.scenario, m.period)
          for m in explanation.members],
@@ -196,48 +190,41 @@ def _infeasibility(ws: Worksheet, explanation: Explanation) -> None:
     stacked(ws)
 
 
-def build_report(solved: SolveResult, result: PlanResult | None, run: RunInfo,
+def build_report(book: Book, solved: SolveResult, result: PlanResult | None, run: RunInfo,
                  information: ValueOfInformation | None = None,
                  explanation: Explanation | None = None,
-                 analyses: Analyses = Analyses()) -> Workbook:
-    wb = Workbook()
-    wb.active.title = "Summary"
-    write_brief(wb.active, solved, result, run.warnings(), run.input_path.name, run.currency,
-                information, analyses)
-    _details(wb.create_sheet("Details"), solved, result, run, analyses)
-    if explanation is not None:
-        _infeasibility(wb.create_sheet("Infeasibility"), explanation)
+                 analyses: Analyses = Analyses()) -> None:
+    """The result's sheets in reading order: the brief, the answers, the run, then the long
+    tables."""
+    write_brief(book.add_sheet("Summary"), solved, result, run.warnings(), run.input_path.name,
+                run.currency, information, analyses)
     if result is not None:
-        for name, attribute in SHEETS:
-            write_frame(wb.create_sheet(name), getattr(result, attribute))
-        _scenarios(wb.create_sheet("Scenarios", 2), result, analyses.against_base)
-        _risk(wb.create_sheet("Risk", 3), result, information)
+        charts_sheet(book.add_sheet("Charts"), result, run.currency)
         if analyses.bottlenecks is not None:
-            bottleneck_sheets(wb, analyses.bottlenecks, 1)
+            bottleneck_sheet(book.add_sheet("Bottlenecks"), analyses.bottlenecks)
         if analyses.exposure is not None:
-            exposure_sheets(wb, analyses.exposure, 2 if analyses.bottlenecks else 1)
+            exposure_sheet(book.add_sheet("Exposure"), analyses.exposure)
+        write_frame(book.add_sheet("Decisions"), result.decisions)
         if analyses.option_values is not None:
-            option_sheet(wb, analyses.option_values, wb.sheetnames.index("Decisions") + 1)
-        charts_sheet(wb, result, run.currency, 1)
-    _in_order(wb)
-    finish(wb)
-    return wb
-
-
-ORDER = ("Summary", "Charts", "Bottlenecks", "Exposure", "Decisions", "Option values",
-         "Scenarios", "Risk", "Details", "Infeasibility",
-         *(name for name, _ in SHEETS if name != "Decisions"),
-         "Bottlenecks by period", "Exposure by start")
-"""The sheets in reading order: the brief, the answers, the run, then the long tables."""
-
-
-def _in_order(wb: Workbook) -> None:
-    for k, name in enumerate(n for n in ORDER if n in wb.sheetnames):
-        wb.move_sheet(name, k - wb.sheetnames.index(name))
+            option_sheet(book.add_sheet("Option values"), analyses.option_values)
+        _scenarios(book.add_sheet("Scenarios"), result, analyses.against_base)
+        _risk(book.add_sheet("Risk"), result, information)
+    _details(book.add_sheet("Details"), solved, result, run, analyses)
+    if explanation is not None:
+        _infeasibility(book.add_sheet("Infeasibility"), explanation)
+    if result is None:
+        return
+    for name, attribute in (s for s in SHEETS if s[0] != "Decisions"):
+        write_frame(book.add_sheet(name), getattr(result, attribute))
+    if analyses.bottlenecks is not None:
+        write_frame(book.add_sheet("Bottlenecks by period"), shown(analyses.bottlenecks.by_period))
+    if analyses.exposure is not None:
+        write_frame(book.add_sheet("Exposure by start"), analyses.exposure.by_start)
 
 
 def write_report(path: Path, solved: SolveResult, result: PlanResult | None,
                  run: RunInfo, information: ValueOfInformation | None = None,
                  explanation: Explanation | None = None,
                  analyses: Analyses = Analyses()) -> None:
-    atomic_save(build_report(solved, result, run, information, explanation, analyses), path)
+    with result_book(path) as book:
+        build_report(book, solved, result, run, information, explanation, analyses)

@@ -4,26 +4,22 @@ returned (:mod:`planner.analysis`), and computes nothing."""
 from __future__ import annotations
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.chart import Reference, ScatterChart, Series
-from openpyxl.utils import get_column_letter
 
 from planner.analysis.bottlenecks import Bottlenecks
 from planner.analysis.exposure import Exposure
 from planner.analysis.sweep import KINDS, Sweep
-from planner.layout import sentences, stacked, titled, write_frame
-from planner.printing import finish
+from planner.charts import PIXELS_PER_CM
+from planner.layout import sentences, stacked, titled
+from planner.xlsx import Book, Sheet
 
 
-def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+def shown(frame: pd.DataFrame) -> pd.DataFrame:
     """A table without its internal columns (named with a leading underscore)."""
     return frame[[c for c in frame.columns if not str(c).startswith("_")]]
 
 
-def bottleneck_sheets(wb: Workbook, found: Bottlenecks, at: int) -> None:
-    """Bottlenecks (headline, stages, re-solves, every capacity ranked) at position ``at``,
-    and Bottlenecks by period at the end."""
-    ws = wb.create_sheet("Bottlenecks", at)
+def bottleneck_sheet(ws: Sheet, found: Bottlenecks) -> None:
+    """Bottlenecks: the headline, the stages, the re-solves and every capacity ranked."""
     row = sentences(ws, found.headline, 1, "Where the chain binds")
     row = sentences(ws, [found.note], row)
     row = titled(ws, "By stage", found.stages, row)
@@ -31,14 +27,12 @@ def bottleneck_sheets(wb: Workbook, found: Bottlenecks, at: int) -> None:
                  "the scenario certain", found.by_scenario, row)
     if len(found.resolved):
         row = titled(ws, "The largest capacities re-solved 10% larger", found.resolved, row)
-    titled(ws, "Every capacity, largest dual estimate of 10% more first", _shown(found.ranked),
+    titled(ws, "Every capacity, largest dual estimate of 10% more first", shown(found.ranked),
            row)
     stacked(ws)
-    write_frame(wb.create_sheet("Bottlenecks by period"), _shown(found.by_period))
 
 
-def option_sheet(wb: Workbook, values: pd.DataFrame, at: int) -> None:
-    ws = wb.create_sheet("Option values", at)
+def option_sheet(ws: Sheet, values: pd.DataFrame) -> None:
     row = sentences(ws, [
         "Each option forced in and out, every other option free, the plan re-solved: the "
         "value of taking it is the objective forced out minus forced in."], 1)
@@ -52,41 +46,36 @@ def against_base_rows(ws, table: pd.DataFrame, lines: list[str], row: int) -> in
     return titled(ws, "Cost by category against the base scenario", table, row)
 
 
-def exposure_sheets(wb: Workbook, found: Exposure, at: int) -> None:
-    """Exposure (headline, by kind, every node ranked) at ``at``; Exposure by start at the
-    end."""
-    ws = wb.create_sheet("Exposure", at)
+def exposure_sheet(ws: Sheet, found: Exposure) -> None:
+    """Exposure: the headline, by kind of node, every node ranked."""
     row = sentences(ws, found.headline, 1, "What a single failure costs")
     row = sentences(ws, [found.note], row)
     row = titled(ws, "By kind of node", found.by_group, row)
     titled(ws, "Every node, largest extra cost first", found.ranked, row)
     stacked(ws)
-    write_frame(wb.create_sheet("Exposure by start"), found.by_start)
 
 
-def _chart(ws, title: str, y_title: str, x_title: str, header: int, last: int,
-           columns: list[int], anchor: str) -> None:
+def _chart(ws: Sheet, title: str, y_title: str, x_title: str, header: int, last: int,
+           columns: list[int], anchor: tuple[int, int]) -> None:
     """A scatter chart with lines of ``columns`` against column 1 of the table whose header
-    is in row ``header``."""
-    chart = ScatterChart()
-    chart.title, chart.height, chart.width = title, 8, 16
-    chart.x_axis.title, chart.y_axis.title = x_title, y_title
-    chart.x_axis.delete = chart.y_axis.delete = False
-    xs = Reference(ws, min_col=1, min_row=header + 1, max_row=last)
+    is in row ``header``, its top left corner at the cell ``anchor`` (row, column)."""
+    chart = ws.book.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+    chart.set_title({"name": title})
+    chart.set_x_axis({"name": x_title})
+    chart.set_y_axis({"name": y_title})
+    chart.set_size({"width": round(16 * PIXELS_PER_CM), "height": round(8 * PIXELS_PER_CM)})
     for c in columns:
-        series = Series(Reference(ws, min_col=c, min_row=header, max_row=last), xs,
-                        title_from_data=True)
-        series.marker.symbol = "circle"
-        chart.series.append(series)
-    ws.add_chart(chart, anchor)
+        chart.add_series({"name": [ws.title, header - 1, c - 1],
+                          "categories": [ws.title, header, 0, last - 1, 0],
+                          "values": [ws.title, header, c - 1, last - 1, c - 1],
+                          "marker": {"type": "circle"}})
+    ws.ws.insert_chart(anchor[0] - 1, anchor[1] - 1, chart)
 
 
-def sensitivity_workbook(found: Sweep, currency: str, source: str) -> Workbook:
-    """The Sensitivity workbook: what was swept, the breakevens, every point, and charts of
+def sensitivity_sheet(book: Book, found: Sweep, currency: str, source: str) -> None:
+    """The Sensitivity sheet: what was swept, the breakevens, every point, and charts of
     the cost, each cell family's share and the spend by country against the parameter."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Sensitivity"
+    ws = book.add_sheet("Sensitivity")
     p = found.parameter
     row = sentences(ws, [
         f"Input: {source}",
@@ -99,31 +88,25 @@ def sensitivity_workbook(found: Sweep, currency: str, source: str) -> Workbook:
     last = titled(ws, "Every point", found.points, row) - 2
     columns = list(found.points.columns)
     stacked(ws)
-    anchor = f"{get_column_letter(len(columns) + 2)}1"
+    beside = len(columns) + 2
     if last > header:
         _chart(ws, "Cost against the parameter", currency, str(p), header, last,
-               [columns.index("Objective") + 1], anchor)
+               [columns.index("Objective") + 1], (1, beside))
         shares = [j + 1 for j, c in enumerate(columns) if c.endswith(" share")]
         if shares:
             _chart(ws, "Cell families' share of the output", "share", str(p), header, last,
-                   shares, f"{get_column_letter(len(columns) + 2)}18")
+                   shares, (18, beside))
         spend = [j + 1 for j, c in enumerate(columns) if c.startswith("Spend in ")]
         if spend:
             _chart(ws, "Sourcing spend by country", currency, str(p), header, last, spend,
-                   f"{get_column_letter(len(columns) + 2)}35")
-    finish(wb)
-    return wb
+                   (35, beside))
 
 
-def comparison_workbook(tables: list[tuple[str, pd.DataFrame]], first: str,
-                        second: str) -> Workbook:
+def comparison_sheet(book: Book, tables: list[tuple[str, pd.DataFrame]], first: str,
+                        second: str) -> None:
     """The comparison of two results (:func:`planner.compare.compare`) on one sheet."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Compare"
+    ws = book.add_sheet("Compare")
     row = sentences(ws, [f"A: {first}", f"B: {second}"], 1, "Two results side by side")
     for title, table in tables:
         row = titled(ws, title, table, row)
     stacked(ws)
-    finish(wb)
-    return wb

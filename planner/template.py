@@ -13,6 +13,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -21,8 +22,11 @@ from planner.schema import (
     ALL_PERIODS, INSTRUCTIONS_SHEET, SETTINGS, SETTINGS_COLUMNS, SETTINGS_SHEET, SHEETS,
     SHEETS_BY_NAME, Column, Kind, Sheet,
 )
-from planner.xlsx import TITLE_FONT, atomic_save, set_value, write_table
+from planner.xlsx import replacing
 
+HEADER_FONT, HEADER_FILL = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E78")
+HINT_FONT, HINT_FILL = Font(italic=True, color="595959"), PatternFill("solid", fgColor="DDEBF7")
+TITLE_FONT = Font(bold=True, size=14)
 VALIDATED_ROWS = 2000
 """Drop-down lists and number checks cover this many data rows of each sheet."""
 
@@ -40,6 +44,40 @@ INSTRUCTIONS = (
     "",
     "Sheets",
 )
+
+
+def set_value(cell, value: object) -> None:
+    """Store ``value`` in ``cell``; text is always text, never a formula; "" is a blank."""
+    cell.value = None if value == "" else value
+    if isinstance(value, str) and value:
+        cell.data_type = "s"
+
+
+def write_table(ws: Worksheet, columns: Sequence[str], rows: Sequence[Sequence[object]],
+                hints: Sequence[str] = ()) -> None:
+    """A styled header, a hint row (if any) and the rows, the header frozen, the columns as
+    wide as their header and hint (within limits)."""
+    for j, name in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=j)
+        set_value(cell, name)
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        width = max(len(name), len(hints[j - 1]) * 0.8 if hints else 0, 10)
+        ws.column_dimensions[get_column_letter(j)].width = min(width + 2, 48)
+    for j, hint in enumerate(hints, start=1):
+        cell = ws.cell(row=2, column=j)
+        set_value(cell, hint)
+        cell.font, cell.fill = HINT_FONT, HINT_FILL
+    first = 3 if hints else 2
+    for r, row in enumerate(rows, start=first):
+        for j, value in enumerate(row, start=1):
+            set_value(ws.cell(row=r, column=j), value)
+    ws.freeze_panes = ws.cell(row=first, column=1)
+
+
+def save_workbook(wb: Workbook, path: Path) -> None:
+    """Save ``wb`` to a temporary file beside ``path``, then rename it over ``path``."""
+    with replacing(path.resolve()) as tmp:
+        wb.save(tmp)
 
 
 def _instructions(ws: Worksheet, notes: Sequence[str]) -> None:
@@ -137,4 +175,4 @@ def build_workbook(rows: Mapping[str, Sequence[Mapping[str, object]]] | None = N
 
 def write_template(path: Path, **content) -> None:
     """Write :func:`build_workbook` to ``path`` atomically."""
-    atomic_save(build_workbook(**content), path)
+    save_workbook(build_workbook(**content), path)

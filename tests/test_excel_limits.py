@@ -12,14 +12,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from openpyxl import Workbook
 
 import planner.xlsx
 from planner.pipeline import solve_workbook
 from planner.report import SHEETS, RunInfo, write_report
 from planner.schema import SHEETS as INPUT_SHEETS
 from planner.template import write_template
-from planner.xlsx import atomic_save, set_value, write_table
+from planner.xlsx import result_book, write_table
 from conftest import write_plan
 from test_cli import plan
 
@@ -43,11 +42,9 @@ def test_the_limit_is_excels():
 def test_long_table_goes_in_full_to_csv_and_the_sheet_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(planner.xlsx, "MAX_SHEET_ROWS", 5)
     rows = [(i, f"name, {i}", i / 3, None) for i in range(12)]
-    wb = Workbook()
-    wb.active.title = "Flows"
-    assert write_table(wb.active, ["N", "Name", "Third", "Blank"], rows) == 5
     out = tmp_path / "plan result.xlsx"
-    atomic_save(wb, out)
+    with result_book(out) as book:
+        assert write_table(book.add_sheet("Flows"), ["N", "Name", "Third", "Blank"], rows) == 5
     spilled = tmp_path / "plan result - Flows.csv"
     assert read_csv(spilled) == [["N", "Name", "Third", "Blank"]] + \
         [[str(i), f"name, {i}", repr(i / 3), ""] for i in range(12)]
@@ -63,22 +60,19 @@ def test_long_table_goes_in_full_to_csv_and_the_sheet_says_so(tmp_path, monkeypa
 
 def test_table_that_just_fits_writes_no_csv(tmp_path, monkeypatch):
     monkeypatch.setattr(planner.xlsx, "MAX_SHEET_ROWS", 5)
-    wb = Workbook()
-    assert write_table(wb.active, ["N"], [(i,) for i in range(4)]) == 5
-    atomic_save(wb, tmp_path / "out.xlsx")
+    with result_book(tmp_path / "out.xlsx") as book:
+        assert write_table(book.add_sheet("Sheet1"), ["N"], [(i,) for i in range(4)]) == 5
     assert [p.name for p in tmp_path.iterdir()] == ["out.xlsx"]
     assert openpyxl.load_workbook(tmp_path / "out.xlsx").active["A1"].value == "N"
 
 
 def test_two_long_tables_on_one_sheet_get_two_files(tmp_path, monkeypatch):
     monkeypatch.setattr(planner.xlsx, "MAX_SHEET_ROWS", 10)
-    wb = Workbook()
-    wb.active.title = "T"
-    wb.create_sheet("U")
-    write_table(wb["T"], ["A"], [(i,) for i in range(20)])
-    write_table(wb["U"], ["B"], [(i,) for i in range(3)], start_row=1)
-    write_table(wb["U"], ["C"], [(i,) for i in range(30)], start_row=5)
-    atomic_save(wb, tmp_path / "out.xlsx")
+    with result_book(tmp_path / "out.xlsx") as book:
+        t, u = book.add_sheet("T"), book.add_sheet("U")
+        write_table(t, ["A"], [(i,) for i in range(20)])
+        write_table(u, ["B"], [(i,) for i in range(3)], start_row=1)
+        write_table(u, ["C"], [(i,) for i in range(30)], start_row=5)
     assert len(read_csv(tmp_path / "out - T.csv")) == 21
     assert read_csv(tmp_path / "out - U.csv") == [["C"]] + [[str(i)] for i in range(30)]
     assert not (tmp_path / "out - U (2).csv").exists()
@@ -145,12 +139,10 @@ def test_plan_solve_writes_the_csv_beside_the_result(tmp_path, monkeypatch, two_
 
 
 def test_long_sheet_names_are_shortened_to_31_characters(tmp_path):
-    wb = Workbook()
-    with pytest.warns(UserWarning, match="31 characters"):  # openpyxl only warns
-        wb.active.title = "Sourcing by mine, material and period"
-        wb.create_sheet("Sourcing by mine, material and period, again")
-    wb.create_sheet("Costs")
-    atomic_save(wb, tmp_path / "out.xlsx")
+    with result_book(tmp_path / "out.xlsx") as book:
+        for name in ("Sourcing by mine, material and period",
+                     "Sourcing by mine, material and period, again", "Costs"):
+            book.add_sheet(name)
     names = openpyxl.load_workbook(tmp_path / "out.xlsx").sheetnames
     assert names == ["Sourcing by mine, material and", "Sourcing by mine, material (2)",
                      "Costs"]
@@ -166,11 +158,26 @@ def test_every_sheet_name_the_planner_writes_fits(tmp_path):
         ["Instructions", "Settings"] + [s.name for s in INPUT_SHEETS]
 
 
-def test_text_longer_than_a_cell_holds_is_refused():
-    ws = Workbook().active
-    set_value(ws["A1"], "x" * 32_767)
-    with pytest.raises(ValueError, match="cell limit"):
-        set_value(ws["A2"], "x" * 32_768)
+def test_text_longer_than_a_cell_holds_is_refused_and_nothing_is_written(tmp_path):
+    out = tmp_path / "out.xlsx"
+    with pytest.raises(ValueError, match="cell limit"), result_book(out) as book:
+        sheet = book.add_sheet("Notes")
+        sheet.put(1, 1, "x" * 32_767)
+        sheet.put(2, 1, "x" * 32_768)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_text_stays_text_and_odd_numbers_are_named(tmp_path):
+    """A name that looks like a formula, a number or a link is written as text; NaN is a
+    blank and an infinity says so (a spreadsheet program cannot store either)."""
+    out = tmp_path / "out.xlsx"
+    values = ["=SUM(A1:A2)", "1e5", "http://example.org", float("nan"), float("inf"), 2.5]
+    with result_book(out) as book:
+        write_table(book.add_sheet("T"), [f"C{i}" for i in range(len(values))], [values])
+    row = next(openpyxl.load_workbook(out)["T"].iter_rows(min_row=2))
+    assert [c.value for c in row] == ["=SUM(A1:A2)", "1e5", "http://example.org", None,
+                                      "infinite", 2.5]
+    assert [c.data_type for c in row[:3]] == ["s", "s", "s"]  # a formula's would be "f"
 
 
 def test_csv_text_never_runs_as_a_formula(tmp_path, monkeypatch):
@@ -179,9 +186,8 @@ def test_csv_text_never_runs_as_a_formula(tmp_path, monkeypatch):
     monkeypatch.setattr(planner.xlsx, "MAX_SHEET_ROWS", 2)
     rows = [("=HYPERLINK(\"http://x\")", -5.0), ("+1", 1.0), ("@SUM(A1)", 2.0),
             ("-cmd", 3.0), ("Mine A", 4.0)]
-    wb = Workbook()
-    write_table(wb.active, ["Site", "Quantity"], rows)
-    atomic_save(wb, tmp_path / "r.xlsx")
-    assert read_csv(tmp_path / f"r - {wb.active.title}.csv")[1:] == [
+    with result_book(tmp_path / "r.xlsx") as book:
+        write_table(book.add_sheet("Sites"), ["Site", "Quantity"], rows)
+    assert read_csv(tmp_path / "r - Sites.csv")[1:] == [
         ["'=HYPERLINK(\"http://x\")", "-5.0"], ["'+1", "1.0"], ["'@SUM(A1)", "2.0"],
         ["'-cmd", "3.0"], ["Mine A", "4.0"]]
