@@ -5,9 +5,10 @@ value of information) hands its tasks to :func:`run_all`: a pool of workers, eac
 once with ``start(*start_args)`` (rebuilding the LP or loading the plan it re-solves),
 then given tasks in chunks; results come back in the order of the tasks. The workers are
 local processes by default, or, under ``mpiexec``, the other ranks (see
-:func:`planner.mpi.ranks_as_workers`). With one core, or too few tasks to pay for starting
-workers, the tasks run here, one after another, through the same two functions. ``start``
-and ``work`` must be module-level functions, and tasks and results picklable.
+:func:`planner.mpi.ranks_as_workers`). With one core, too few tasks, or tasks too quick to
+pay for starting workers (the first one, run here, tells), the tasks run here, one after
+another, through the same two functions. ``start`` and ``work`` must be module-level
+functions, and tasks and results picklable.
 
 Local workers are started by a fork server (spawned where there is none), not by forking
 this process (whose HiGHS may already run threads): each imports what it needs afresh. A
@@ -20,6 +21,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -93,6 +95,9 @@ def _work(work: Callable[[Any, Any], Any], tasks: Sequence[Any]
     return results, (clock.seconds - before[0], clock.runs - before[1])
 
 
+WORKER_SPAWN = 1.0
+"""Seconds workers take to come up before their start: the fork server's first launch
+(importing :data:`PRELOADED`) took 0.9 s here, later pools 0.04 s."""
 PRELOADED = ["planner.engine", "planner.lp"]
 """Imported once by the fork server, so that each worker starts with them loaded (and the
 caller's main module is not run again there)."""
@@ -140,6 +145,11 @@ def run_all(work: Callable[[Any, Task], Result], tasks: Sequence[Task], *,
     """``work(state, task)`` for every task, ``state`` being what ``start(*start_args)``
     returned in the process that runs it; ``on_done(done, total)`` after each task.
 
+    The first task runs here, timed with its start: the rest go to the workers only where
+    that saves time, that is where the serial time they would save, (tasks left) x (the
+    first task's time) x (1 - 1 / workers), exceeds what the workers cost before their
+    first task (the start again, and :data:`WORKER_SPAWN`).
+
     Ctrl-C, or a result for which ``stop`` is true (a solve that Ctrl-C stopped), stops
     every worker at once and raises KeyboardInterrupt.
     """
@@ -163,11 +173,21 @@ def run_all(work: Callable[[Any, Task], Result], tasks: Sequence[Task], *,
 
     if workers <= 1:
         return rest_here()
+    started = time.perf_counter()
+    state = start(*start_args)
+    begun = time.perf_counter()
+    done(work(state, tasks[0]))
+    each = time.perf_counter() - begun
+    if (total - 1) * each * (1 - 1 / workers) <= begun - started + WORKER_SPAWN:
+        for task in tasks[1:]:
+            done(work(state, task))
+        return results
+    del state
     chunk = max(1, min(64, total // (workers * 8)))
     pool, futures = None, []
     try:
         pool = _pool(workers, start, start_args)
-        futures = [pool.submit(_work, work, tasks[i:i + chunk]) for i in range(0, total, chunk)]
+        futures = [pool.submit(_work, work, tasks[i:i + chunk]) for i in range(1, total, chunk)]
         for future in futures:
             results_of_chunk, highs_time = future.result()
             handoff.HIGHS_TIME.add(*highs_time)
