@@ -9,6 +9,7 @@ every printed page and gets an autofilter.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -50,6 +51,18 @@ def measure(sheet: Sheet, column: int, value: object, number_format: str | None,
     size = len(text) * (1.1 if bold else 1.0)
     if size > sheet.widths.get(column, 0.0):
         sheet.widths[column] = size
+
+
+def measure_column(sheet: Sheet, column: int, values: list, number_format: str | None) -> None:
+    """:func:`measure` over a column's ``values``: its numbers by their largest and smallest
+    where a fixed format makes those the widest shown (integers, or any number format but
+    the general one)."""
+    numbers = [v for v in values if type(v) in (int, float) and math.isfinite(v)]
+    rest = [v for v in values if v is not None and not (type(v) in (int, float) and
+                                                      math.isfinite(v))]
+    fixed = number_format not in (None, "General") or all(type(v) is int for v in numbers)
+    for value in (rest + ([max(numbers), min(numbers)] if numbers and fixed else numbers)):
+        measure(sheet, column, value, number_format, False)
 
 
 def finish(sheet: Sheet) -> None:

@@ -69,35 +69,35 @@ class Sheet:
                    bool(style and style.get("bold")))
 
     def store(self, row: int, column: int, value: object, cell_format, number_format: str | None,
-              bold: bool = False) -> None:
-        """:meth:`put` with the format already made (:meth:`Book.format`)."""
-        if isinstance(value, float) and not math.isfinite(value):
-            value = None if math.isnan(value) else "infinite" if value > 0 else "-infinite"
-        elif hasattr(value, "item"):  # a NumPy scalar
-            value = value.item()
-        r, c = row - 1, column - 1
-        if value is None or value == "":
-            if cell_format is not None:
-                self.ws.write_blank(r, c, None, cell_format)
-            return
-        if isinstance(value, str):
+              bold: bool = False, measured: bool = True) -> None:
+        """:meth:`put` with the format already made (:meth:`Book.format`); ``measured``:
+        whether the value counts for its column's width."""
+        kind = type(value)
+        if kind is str and value:
             if len(value) > MAX_CELL_TEXT:
                 raise ValueError(f"text of {len(value)} characters exceeds Excel's cell limit")
-            self.ws.write_string(r, c, value, cell_format)
-        elif isinstance(value, bool):
-            self.ws.write_boolean(r, c, value, cell_format)
-        elif isinstance(value, (int, float)):
-            self.ws.write_number(r, c, value, cell_format)
+            self.ws.write_string(row - 1, column - 1, value, cell_format)
+        elif kind is int or (kind is float and math.isfinite(value)):
+            self.ws.write_number(row - 1, column - 1, value, cell_format)
+        elif kind is bool:
+            self.ws.write_boolean(row - 1, column - 1, value, cell_format)
         elif isinstance(value, dt.date):
-            self.ws.write_datetime(r, c, value, cell_format)
-        else:
-            self.store(row, column, str(value), cell_format, number_format, bold)
+            self.ws.write_datetime(row - 1, column - 1, value, cell_format)
+        elif value is None or kind is str or (isinstance(value, float) and math.isnan(value)):
+            if cell_format is not None:
+                self.ws.write_blank(row - 1, column - 1, None, cell_format)
+            return
+        else:  # an infinity, a NumPy scalar or another object
+            plain = value.item() if hasattr(value, "item") else \
+                ("infinite" if value > 0 else "-infinite") if isinstance(value, float) \
+                else str(value)
+            self.store(row, column, plain, cell_format, number_format, bold, measured)
             return
         if row > self.rows:
             self.rows = row
         if column > self.columns:
             self.columns = column
-        if row <= printing.SAMPLED:
+        if measured and row <= printing.SAMPLED:
             printing.measure(self, column, value, number_format, bold)
 
 
@@ -177,6 +177,7 @@ def write_table(sheet: Sheet, columns: Sequence[str], rows: Iterable[Sequence[ob
     """
     number_format = number_format or {}
     rows = rows if isinstance(rows, Sequence) else list(rows)
+    sample = rows[:printing.SAMPLED]
     room = MAX_SHEET_ROWS - start_row
     if len(rows) > room:
         room -= 1  # the note takes the header's row
@@ -199,9 +200,12 @@ def write_table(sheet: Sheet, columns: Sequence[str], rows: Iterable[Sequence[ob
     for r, row in enumerate(rows, start=start_row + 1):
         for j, value in enumerate(row):
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                sheet.store(r, first_column + j, value, made[j], formats[j])
+                sheet.store(r, first_column + j, value, made[j], formats[j], measured=False)
             else:
-                sheet.store(r, first_column + j, value, None, None)
+                sheet.store(r, first_column + j, value, None, None, measured=False)
+    for j, name in enumerate(columns):
+        printing.measure_column(sheet, first_column + j, [row[j] for row in sample
+                                                          if j < len(row)], formats[j])
     sheet.frozen = start_row + 1
     return r
 
