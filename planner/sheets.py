@@ -103,7 +103,7 @@ def sensitivity_sheet(book: Book, found: Sweep, currency: str, source: str) -> N
 
 
 def comparison_sheet(book: Book, tables: list[tuple[str, pd.DataFrame]], first: str,
-                        second: str) -> None:
+                     second: str) -> None:
     """The comparison of two results (:func:`planner.compare.compare`) on one sheet."""
     ws = book.add_sheet("Compare")
     row = sentences(ws, [f"A: {first}", f"B: {second}"], 1, "Two results side by side")
