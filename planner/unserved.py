@@ -91,9 +91,11 @@ def unserved_demand(plan: Solved, data: PlanData, result: PlanResult) -> pd.Data
 
 
 def describe(table: pd.DataFrame, currency: str) -> list[str]:
-    """One sentence per row of :func:`unserved_demand`, for the terminal and the Summary."""
+    """One sentence per row of :func:`unserved_demand` among the :data:`PROBES` largest, for
+    the terminal and the Summary; the smaller shortfalls in one sentence more, which points
+    to the Details sheet (the Summary stays one page at a hundred scenarios)."""
     lines = []
-    for r in table.to_dict("records"):
+    for r in table.head(PROBES).to_dict("records"):
         serving = r["Cost to serve one more unit"]
         cost = "" if pd.isna(serving) else \
             f"; serving one more {r['Unit']} would cost about {serving:,.0f} {currency}"
@@ -101,4 +103,11 @@ def describe(table: pd.DataFrame, currency: str) -> list[str]:
                      f"{r['Demand']:,.6g} {r['Unit']} of {r['Material']} at {r['Site']} "
                      f"(penalty {r['Penalty']:,.0f} {currency} per {r['Unit']}{cost}): "
                      f"{r['Why']}")
+    rest = table.iloc[PROBES:]
+    if len(rest):
+        units = rest["Unit"].unique()
+        amount = f", {rest['Unmet'].sum():,.6g} {units[0]} in all" if len(units) == 1 else ""
+        lines.append(f"Unmet demand in {len(rest)} more scenario, site and material "
+                     f"combinations{amount}, each smaller than those above: every one is on "
+                     "the Details sheet (Demand unmet outside stress scenarios)")
     return lines

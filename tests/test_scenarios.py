@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from conftest import solve_plan, write_plan
@@ -185,3 +186,21 @@ def test_odd_disruptions_give_one_clear_message(tmp_path, disruption, words):
     assert not [w for w in v.warnings if w.sheet == "Disruptions" and "None" in w.what]
     if words:
         assert any(words in p for p in problems), problems
+
+
+def test_many_shortfalls_are_ten_sentences_and_one_for_the_rest():
+    """At a hundred scenarios the Summary names the ten largest shortfalls and counts the
+    others, which the Details sheet lists."""
+    from planner.unserved import COLUMNS, PROBES, describe
+
+    rows = [(f"s{k}", "Market", "Pack", "GWh", 50.0, 30.0 - k, 1e8, None,
+             "not probed: only the largest shortfalls are") for k in range(25)]
+    lines = describe(pd.DataFrame(rows, columns=COLUMNS), "USD")
+    assert len(lines) == PROBES + 1
+    assert lines[0].startswith("Unmet demand in scenario s0: 30 of 50 GWh of Pack at Market")
+    rest = sum(30.0 - k for k in range(PROBES, 25))
+    assert lines[-1].startswith(f"Unmet demand in 15 more scenario, site and material "
+                                f"combinations, {rest:,.6g} GWh in all")
+    assert "Details sheet" in lines[-1]
+    assert describe(pd.DataFrame(rows[:3], columns=COLUMNS), "USD")[-1].startswith(
+        "Unmet demand in scenario s2:")
