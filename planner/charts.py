@@ -17,7 +17,6 @@ from planner.results import PlanResult, expected_by, spend_by_country
 
 CHART_ROWS, CHART_COLUMNS = 17, 10
 """Cells a chart takes (7.5 by 16 cm): the charts sit two a row under the tables."""
-PIXELS_PER_CM = 96 / 2.54
 
 
 def chart_tables(result: PlanResult, currency: str) -> list[tuple[str, pd.DataFrame, str, bool]]:
@@ -56,17 +55,13 @@ def _bar(ws: Sheet, title: str, first: int, last: int, columns: int, axis: str,
     """A column chart of the table whose header is in row 2 from column ``first`` (its
     categories) over ``columns`` columns, down to row ``last``, its top left corner at the
     cell ``anchor`` (row, column)."""
-    chart = ws.book.add_chart({"type": "column", **({"subtype": "stacked"} if stacked else {})})
-    chart.set_title({"name": title})
-    chart.set_y_axis({"name": axis})
-    chart.set_size({"width": round(16 * PIXELS_PER_CM), "height": round(7.5 * PIXELS_PER_CM)})
-    for c in range(first, first + columns - 1):  # 0-based: the series' columns follow first
-        chart.add_series({"name": [ws.title, 1, c],
-                          "categories": [ws.title, 2, first - 1, last - 1, first - 1],
-                          "values": [ws.title, 2, c, last - 1, c]})
+    chart = ws.chart({"type": "column", **({"subtype": "stacked"} if stacked else {})},
+                     title, 7.5, anchor, y_title=axis)
+    for c in range(first + 1, first + columns):
+        chart.add_series({"name": ws.cells(2, c), "categories": ws.cells(3, first, last),
+                          "values": ws.cells(3, c, last)})
     if columns == 2:
         chart.set_legend({"none": True})
-    ws.ws.insert_chart(anchor[0] - 1, anchor[1] - 1, chart)
 
 
 def charts_sheet(ws: Sheet, result: PlanResult, currency: str) -> None:

@@ -57,9 +57,12 @@ def measure_column(sheet: Sheet, column: int, values: list, number_format: str |
     """:func:`measure` over a column's ``values``: its numbers by their largest and smallest
     where a fixed format makes those the widest shown (integers, or any number format but
     the general one)."""
-    numbers = [v for v in values if type(v) in (int, float) and math.isfinite(v)]
-    rest = [v for v in values if v is not None and not (type(v) in (int, float) and
-                                                      math.isfinite(v))]
+    numbers, rest = [], []
+    for v in values:
+        if type(v) in (int, float) and math.isfinite(v):
+            numbers.append(v)
+        elif v is not None:
+            rest.append(v)
     fixed = number_format not in (None, "General") or all(type(v) is int for v in numbers)
     for value in (rest + ([max(numbers), min(numbers)] if numbers and fixed else numbers)):
         measure(sheet, column, value, number_format, False)

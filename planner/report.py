@@ -214,8 +214,9 @@ def build_report(book: Book, solved: SolveResult, result: PlanResult | None, run
         _infeasibility(book.add_sheet("Infeasibility"), explanation)
     if result is None:
         return
-    for name, attribute in (s for s in SHEETS if s[0] != "Decisions"):
-        write_frame(book.add_sheet(name), getattr(result, attribute))
+    for name, attribute in SHEETS:
+        if name != "Decisions":  # written with the answers, above
+            write_frame(book.add_sheet(name), getattr(result, attribute))
     if analyses.bottlenecks is not None:
         write_frame(book.add_sheet("Bottlenecks by period"), shown(analyses.bottlenecks.by_period))
     if analyses.exposure is not None:

@@ -8,7 +8,6 @@ import pandas as pd
 from planner.analysis.bottlenecks import Bottlenecks
 from planner.analysis.exposure import Exposure
 from planner.analysis.sweep import KINDS, Sweep
-from planner.charts import PIXELS_PER_CM
 from planner.layout import sentences, stacked, titled
 from planner.xlsx import Book, Sheet
 
@@ -59,17 +58,12 @@ def _chart(ws: Sheet, title: str, y_title: str, x_title: str, header: int, last:
            columns: list[int], anchor: tuple[int, int]) -> None:
     """A scatter chart with lines of ``columns`` against column 1 of the table whose header
     is in row ``header``, its top left corner at the cell ``anchor`` (row, column)."""
-    chart = ws.book.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
-    chart.set_title({"name": title})
-    chart.set_x_axis({"name": x_title})
-    chart.set_y_axis({"name": y_title})
-    chart.set_size({"width": round(16 * PIXELS_PER_CM), "height": round(8 * PIXELS_PER_CM)})
+    chart = ws.chart({"type": "scatter", "subtype": "straight_with_markers"}, title, 8, anchor,
+                     x_title=x_title, y_title=y_title)
     for c in columns:
-        chart.add_series({"name": [ws.title, header - 1, c - 1],
-                          "categories": [ws.title, header, 0, last - 1, 0],
-                          "values": [ws.title, header, c - 1, last - 1, c - 1],
-                          "marker": {"type": "circle"}})
-    ws.ws.insert_chart(anchor[0] - 1, anchor[1] - 1, chart)
+        chart.add_series({"name": ws.cells(header, c),
+                          "categories": ws.cells(header + 1, 1, last),
+                          "values": ws.cells(header + 1, c, last), "marker": {"type": "circle"}})
 
 
 def sensitivity_sheet(book: Book, found: Sweep, currency: str, source: str) -> None:

@@ -22,7 +22,7 @@ from planner.schema import (
     ALL_PERIODS, INSTRUCTIONS_SHEET, SETTINGS, SETTINGS_COLUMNS, SETTINGS_SHEET, SHEETS,
     SHEETS_BY_NAME, Column, Kind, Sheet,
 )
-from planner.xlsx import replacing
+from planner.xlsx import MAX_CELL_TEXT, replacing
 
 HEADER_FONT, HEADER_FILL = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E78")
 HINT_FONT, HINT_FILL = Font(italic=True, color="595959"), PatternFill("solid", fgColor="DDEBF7")
@@ -50,6 +50,8 @@ def set_value(cell, value: object) -> None:
     """Store ``value`` in ``cell``; text is always text, never a formula; "" is a blank."""
     cell.value = None if value == "" else value
     if isinstance(value, str) and value:
+        if len(value) > MAX_CELL_TEXT:
+            raise ValueError(f"text of {len(value)} characters exceeds Excel's cell limit")
         cell.data_type = "s"
 
 

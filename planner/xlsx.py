@@ -33,6 +33,7 @@ TITLE = {"bold": True, "font_size": 14}
 HEADING = {"bold": True, "font_size": 12}
 NOTE = WARNING = {"bold": True, "font_color": "#C00000"}
 DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
+PIXELS_PER_CM = 96 / 2.54
 MAX_CELL_TEXT = 32_767
 MAX_SHEET_ROWS = 1_048_576
 """Rows in one Excel sheet: a header and 1,048,575 data rows."""
@@ -53,7 +54,7 @@ class Sheet:
         self.rows = self.columns = 0
         """The last row and column written."""
         self.widths: dict[int, float] = {}
-        """Each column's widest sampled text (:func:`planner.printing.fit_columns`)."""
+        """Each column's widest sampled text (:func:`planner.printing.measure`)."""
         self.frozen: int | None = None
         """The first row below the frozen header, if any."""
         self.one_page = False
@@ -101,6 +102,29 @@ class Sheet:
             printing.measure(self, column, value, number_format, bold)
 
 
+    def cells(self, row: int, column: int, last_row: int | None = None,
+              last_column: int | None = None) -> list:
+        """A cell, or the range from it to (``last_row``, ``last_column``), as a chart's
+        series takes it."""
+        return [self.title, row - 1, column - 1, (last_row or row) - 1,
+                (last_column or column) - 1]
+
+    def chart(self, options: dict, title: str, height_cm: float, anchor: tuple[int, int],
+              x_title: str | None = None, y_title: str | None = None):
+        """A chart of ``options`` (xlsxwriter's), 16 cm wide, its top left corner at the cell
+        ``anchor`` (row, column); the caller adds its series."""
+        chart = self.book.workbook.add_chart(options)
+        chart.set_title({"name": title})
+        if x_title:
+            chart.set_x_axis({"name": x_title})
+        if y_title:
+            chart.set_y_axis({"name": y_title})
+        chart.set_size({"width": round(16 * PIXELS_PER_CM),
+                        "height": round(height_cm * PIXELS_PER_CM)})
+        self.ws.insert_chart(anchor[0] - 1, anchor[1] - 1, chart)
+        return chart
+
+
 class Book:
     """A result workbook being written to a temporary file (see :func:`result_book`)."""
 
@@ -137,9 +161,6 @@ class Book:
                 properties["num_format"] = number_format
             self._formats[key] = self.workbook.add_format(properties)
         return self._formats[key]
-
-    def add_chart(self, options: dict):
-        return self.workbook.add_chart(options)
 
     def close(self) -> None:
         for sheet in self.sheets:
