@@ -7,10 +7,13 @@ its forced-out objective from it; the other side is one re-solve. A continuous o
 taken in part needs both.
 
 Each re-solve is the plan's own MIP as HiGHS held it (:class:`HeldMIP`): the LP the plan
-left with its commitments fixed, every option set free again but the one forced, and the
-plan itself as the solver's starting point. Nothing is rebuilt; the workers of
-:mod:`planner.runner` receive the matrix once. Each forced objective is exact to the MIP
-gap, like the plan's.
+left with its commitments fixed, every option set free again but the one forced. Its LP
+relaxation is solved first, warm from the plan's optimal basis (dual simplex, a fraction of
+a cold solve); where that leaves every binary option whole, it is the MIP's optimum (a
+relaxation's optimum that is feasible for the MIP is optimal for it: no MIP plan costs less
+than the relaxation's). Otherwise the MIP is solved, with the plan itself as its starting
+point. Nothing is rebuilt; the workers of :mod:`planner.runner` receive the matrix once.
+Each forced objective is exact to the MIP gap, like the plan's.
 
 The re-solves share one time limit, the plan's own (Settings' Time limit): a hard MIP
 with a hundred options would otherwise take a hundred times as long as the plan. Those
@@ -90,38 +93,72 @@ def held_mip(plan: Solved, solver: PlanSolver) -> HeldMIP | None:
 
 
 def start_held_mip(held: HeldMIP) -> tuple[Worker, HeldMIP]:
-    """The plan's MIP in this process: the LP rebuilt, its options set free again."""
+    """The plan's MIP in this process: the LP rebuilt with its basis, its options set free
+    again (as continuous columns: each re-solve starts with the relaxation)."""
     worker = start_worker(held.lp)
     highs = worker.highs
     columns = np.array(sorted(held.columns.values()), dtype=np.int32)
     highs.changeColsBounds(len(columns), columns, held.lower[columns], held.upper[columns])
-    highs.changeColsIntegrality(len(columns), columns,
-                                held.integrality[columns].astype(np.uint8))
     highs.setOptionValue("mip_rel_gap", held.mip_gap)
     for name, value in (held.options or {}).items():
         highs.setOptionValue(name, value)
     return worker, held
 
 
+def _whole(highs: highspy.Highs, binaries: np.ndarray) -> bool:
+    """Whether HiGHS's solution has every column of ``binaries`` at a whole number, within
+    HiGHS's own integrality tolerance."""
+    values = np.asarray(highs.getSolution().col_value)[binaries]
+    tolerance = highs.getOptionValue("mip_feasibility_tolerance")[1]
+    return bool(np.all(np.abs(values - np.round(values)) <= tolerance))
+
+
+def _result(highs: highspy.Highs, money: float) -> tuple[Status, float | None]:
+    """The status and objective (workbook currency) of HiGHS's last run."""
+    info = highs.getInfo()
+    status, _ = status_of(highs.getModelStatus(), info.primal_solution_status == 2)
+    return status, info.objective_function_value * money if status.has_plan else None
+
+
+def _solve_mip(highs: highspy.Highs, held: HeldMIP, binaries: np.ndarray, j: int,
+               share: float) -> tuple[Status, float | None]:
+    """The MIP with option column ``j`` at ``share``, started from the plan, until the
+    deadline; its binaries are made continuous again afterwards."""
+    highs.changeColsIntegrality(len(binaries), binaries, np.ones(len(binaries), dtype=np.uint8))
+    start = highspy.HighsSolution()
+    start.col_value = np.where(np.arange(len(held.plan)) == j, share, held.plan)
+    start.value_valid = True
+    highs.setSolution(start)
+    highs.setOptionValue("time_limit", highs.getRunTime() + held.deadline - time.time())
+    try:
+        run_highs(highs)
+        return _result(highs, held.lp.money)
+    finally:
+        highs.changeColsIntegrality(len(binaries), binaries,
+                                    np.zeros(len(binaries), dtype=np.uint8))
+
+
 def force(state: tuple[Worker, HeldMIP], task: tuple[str, float]) -> VariantOutcome:
-    """The plan's MIP with option ``task[0]`` forced to the share ``task[1]``."""
+    """The plan's MIP with option ``task[0]`` forced to the share ``task[1]``: its
+    relaxation, warm from the plan's basis, then the MIP where the relaxation leaves a
+    binary option in part."""
     worker, held = state
     left = held.deadline - time.time()
     if left <= 0:
         return VariantOutcome(Status.NO_SOLUTION, None, {}, 0.0, OUT_OF_TIME)
     highs, j = worker.highs, held.columns[task[0]]
-    highs.changeColBounds(j, task[1], task[1])
-    start = highspy.HighsSolution()
-    start.col_value = np.where(np.arange(len(held.plan)) == j, task[1], held.plan)
-    start.value_valid = True
-    highs.setSolution(start)
-    highs.setOptionValue("time_limit", highs.getRunTime() + left)  # HiGHS adds run times up
+    binaries = np.array(sorted(c for c in held.columns.values() if held.integrality[c]),
+                        dtype=np.int32)
     start_time = time.perf_counter()
+    highs.changeColBounds(j, task[1], task[1])
+    highs.setBasis(worker.basis)
+    highs.setOptionValue("time_limit", highs.getRunTime() + left)  # HiGHS adds run times up
     try:
         run_highs(highs)
-        info = highs.getInfo()
-        status, _ = status_of(highs.getModelStatus(), info.primal_solution_status == 2)
-        objective = info.objective_function_value * held.lp.money if status.has_plan else None
+        status, objective = _result(highs, held.lp.money)
+        if status is not Status.INFEASIBLE and not (
+                status is Status.OPTIMAL and _whole(highs, binaries)):
+            status, objective = _solve_mip(highs, held, binaries, j, task[1])
     finally:
         highs.changeColBounds(j, held.lower[j], held.upper[j])
     return VariantOutcome(status, objective, {}, time.perf_counter() - start_time)
