@@ -2,9 +2,9 @@
 
 What an executive reads in a minute: the status and the answer, what to sign and what to
 leave (with what each is worth), the main sources by country, the lithium-ion versus
-sodium-ion share and the cost of each scenario against the base, the risk figures, what
-binds and what a failure costs, and any warning. Money in millions of the workbook's
-currency, shares as percent. The figures the checks need (bound, gap, coefficient ranges,
+sodium-ion share and the cost of each scenario against the base (at most
+:data:`SCENARIOS` of them), the risk figures, what binds and what a failure costs, and any
+warning. Money in millions of the workbook's currency, shares as percent. The figures the checks need (bound, gap, coefficient ranges,
 the cost table) are on the Details sheet. It prints on one A4 landscape page.
 """
 
@@ -23,6 +23,11 @@ from planner.xlsx import HEADING, TITLE, WARNING, Sheet, write_table
 
 SOURCES = 6
 """Countries listed by spend; the rest are summed."""
+LEFT = 8
+"""Options left that are named, those that would cost least to take; the rest counted."""
+SCENARIOS = 10
+"""Scenarios listed: the base and those costing most against it; the rest are one row of
+their probability-weighted means (the Scenarios sheet lists every one)."""
 
 
 def _table(ws: Sheet, row: int, frame: pd.DataFrame, formats: dict[str, str]) -> int:
@@ -31,28 +36,38 @@ def _table(ws: Sheet, row: int, frame: pd.DataFrame, formats: dict[str, str]) ->
 
 
 def commitments(result: PlanResult, analyses: Analyses, currency: str) -> list[str]:
-    """What to sign and what to leave, with the value of each where it was computed."""
+    """What to sign and what to leave, with the value of each where it was computed: every
+    option taken, and of those left the :data:`LEFT` that would cost least to take (the
+    closest calls), the rest counted in one sentence."""
     value = {} if analyses.option_values is None else \
         analyses.option_values.set_index("Option")["Value of taking it"].to_dict()
-    lines = []
+    signed, left = [], []
     for _, d in result.decisions.iterrows():
-        taken = d["Taken"] > 1e-6
         worth = value.get(d["Option"])
-        verb = "Sign" if d["Kind"] == "offtake" else "Take"
-        if taken:
+        worth = None if worth is None or pd.isna(worth) else worth
+        if d["Taken"] > 1e-6:
+            verb = "Sign" if d["Kind"] == "offtake" else "Take"
             share = "" if d["Taken"] > 1 - 1e-6 else f" ({d['Taken']:.0%} of it)"
             text = f"{verb} {d['Option']}{share}: fixed cost {money_text(d['Fixed cost'], currency)}"
-            if worth is not None and not pd.isna(worth):
+            if worth is not None:
                 text += f"; leaving it would cost {money_text(worth, currency)} more"
+            signed.append(text + ".")
         else:
             text = f"Leave {d['Option']}"
-            if worth is not None and not pd.isna(worth):
+            if worth is not None:
                 text += f": taking it would cost {money_text(-worth, currency)} more"
-        lines.append(text + ".")
+            left.append((math.inf if worth is None else -worth, text + "."))
+    lines = signed + [text for _, text in sorted(left, key=lambda x: x[0])[:LEFT]]
+    if len(left) > LEFT:
+        lines.append(f"Leave the {len(left) - LEFT} other options too (each is on the "
+                     "Decisions sheet, with its value on Option values).")
     return lines or ["No options to decide: the plan has no contract or investment options."]
 
 
 def _scenarios(result: PlanResult, currency: str) -> pd.DataFrame:
+    """Each scenario's cost and shares; beyond :data:`SCENARIOS`, the base, those costing
+    most against it and one row for the rest, so that the probabilities still sum to 1 and
+    the probability-weighted costs to the expected cost."""
     s = scenario_summary(result)
     base = float(s["Total cost"].iloc[0])
     table = pd.DataFrame({
@@ -61,7 +76,23 @@ def _scenarios(result: PlanResult, currency: str) -> pd.DataFrame:
         f"Against {s['Scenario'].iloc[0]} ({currency} M)": (s["Total cost"] - base) / 1e6})
     for column in (c for c in s.columns if c.endswith(" share") and c != "Largest unmet share"):
         table[column] = s[column]
-    return table
+    if len(table) <= SCENARIOS:
+        return table
+    against = table.columns[3]
+    shown = table.iloc[1:].nlargest(SCENARIOS - 1, against, keep="first").index
+    rest = table.drop(index=[table.index[0], *shown])
+    more = {"Scenario": f"{len(rest)} more (probability-weighted means; Scenarios sheet)",
+            "Probability": rest["Probability"].sum(),
+            **{c: _weighted_mean(rest[c], rest["Probability"]) for c in table.columns[2:]}}
+    return pd.concat([table.loc[[table.index[0], *sorted(shown)]], pd.DataFrame([more])],
+                     ignore_index=True)
+
+
+def _weighted_mean(values: pd.Series, weights: pd.Series) -> float:
+    """The mean of the values given (not NaN), weighted; NaN where none is or no weight."""
+    given = values.notna() & (weights > 0)
+    total = weights[given].sum()
+    return float((values[given] * weights[given]).sum() / total) if total > 0 else math.nan
 
 
 def _sources(result: PlanResult, currency: str) -> pd.DataFrame:

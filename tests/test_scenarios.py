@@ -204,3 +204,54 @@ def test_many_shortfalls_are_ten_sentences_and_one_for_the_rest():
     assert "Details sheet" in lines[-1]
     assert describe(pd.DataFrame(rows[:3], columns=COLUMNS), "USD")[-1].startswith(
         "Unmet demand in scenario s2:")
+
+
+def test_the_summary_lists_ten_scenarios_and_the_rest_as_one_row(monkeypatch):
+    """At 25 scenarios the Summary's table holds the base, the nine costing most against
+    it and one row of the other 15's probability-weighted means: its probabilities still
+    sum to 1 and its weighted costs to the expected cost."""
+    from planner import brief
+
+    costs = [100.0 + 7 * ((k * 11) % 25) for k in range(25)]
+    probability = [(k + 1) / 325 for k in range(25)]
+    share = [None if k == 3 else k / 50 for k in range(25)]
+    frame = pd.DataFrame({"Scenario": [f"s{k}" for k in range(25)], "Probability": probability,
+                          "Total cost": [c * 1e6 for c in costs], "Na-ion share": share})
+    monkeypatch.setattr(brief, "scenario_summary", lambda result: frame)
+    table = brief._scenarios(None, "USD")
+    assert len(table) == brief.SCENARIOS + 1
+    others = sorted(range(1, 25), key=lambda k: -costs[k])
+    shown, rest = sorted(others[:9]), others[9:]
+    assert list(table["Scenario"][:10]) == ["s0"] + [f"s{k}" for k in shown]
+    assert table["Scenario"].iloc[-1] == "15 more (probability-weighted means; Scenarios sheet)"
+    assert table["Probability"].sum() == pytest.approx(1.0)
+    expected = sum(p * c for p, c in zip(probability, costs))
+    assert (table["Probability"] * table["Total cost (USD M)"]).sum() == pytest.approx(expected)
+    assert table["Against s0 (USD M)"].iloc[-1] == pytest.approx(
+        sum(probability[k] * (costs[k] - costs[0]) for k in rest)
+        / sum(probability[k] for k in rest))
+    given = [k for k in rest if share[k] is not None]
+    assert table["Na-ion share"].iloc[-1] == pytest.approx(
+        sum(probability[k] * share[k] for k in given) / sum(probability[k] for k in given))
+
+
+def test_the_summary_names_every_option_taken_and_the_closest_calls_left():
+    """Of 30 options left, the brief names the eight that would cost least to take, in that
+    order, and counts the rest; every option taken is named."""
+    from types import SimpleNamespace
+
+    from planner import brief
+
+    decisions = pd.DataFrame({
+        "Option": [f"o{k}" for k in range(33)], "Kind": ["expansion"] * 33,
+        "Taken": [1.0] * 3 + [0.0] * 30, "Fixed cost": [1e6] * 33})
+    values = pd.DataFrame({"Option": decisions["Option"],
+                           "Value of taking it": [5e6] * 3 + [-1e6 * ((k * 7) % 30 + 1)
+                                                              for k in range(30)]})
+    lines = brief.commitments(SimpleNamespace(decisions=decisions),
+                              SimpleNamespace(option_values=values), "USD")
+    assert [line.split(":")[0] for line in lines[:3]] == ["Take o0", "Take o1", "Take o2"]
+    cheapest = sorted(range(30), key=lambda k: (k * 7) % 30)[:brief.LEFT]
+    assert [line.split(":")[0] for line in lines[3:-1]] == [f"Leave o{k + 3}" for k in cheapest]
+    assert lines[-1].startswith(f"Leave the {30 - brief.LEFT} other options too")
+    assert len(lines) == 3 + brief.LEFT + 1
