@@ -32,7 +32,6 @@ import pandas as pd
 from rich.markup import escape
 
 from planner.analysis.sweep import Parameter
-from planner.brief import commitments
 from planner.compare import CompareError, read_result
 from planner.compare import compare as compare_results
 from planner.engines.ph import EngineError
@@ -42,7 +41,6 @@ from planner.mpi import MissingMPI, launched_rank, ranks_as_workers
 from planner.pipeline import SweepError, check_workbook, expose, solve_workbook, sweep_workbook
 from planner.recalc import recalculated
 from planner.report import RunInfo, write_report
-from planner.results import expected_by, expected_cost
 from planner.runner import set_workers
 from planner.sheets import comparison_sheet, sensitivity_sheet
 from planner.solve import Status, option_problems
@@ -266,48 +264,9 @@ def _solve_and_write(term: Terminal, path: Path, output: Path | None,
         term.fail(str(exc), EXIT_FILE)
     except KeyboardInterrupt:
         term.fail(f"interrupted while writing; {output} was not written", EXIT_INTERRUPTED)
-    colour = "green" if solved.status is Status.OPTIMAL else "yellow"
-    cost = ""
-    if run.result is not None:
-        cost = f"; expected cost {expected_cost(run.result):,.0f} {currency}"
-        if run.result.risk.objective == "cvar":
-            cost += f", objective {solved.objective:,.0f}"
-    if solved.status is not Status.OPTIMAL and solved.gap is not None:
-        cost += f", within {solved.gap:.2%} of the best bound"
-    term.answer(f"[{colour}]{solved.status.label}[/]: {escape(solved.message)}{cost}")
-    if run.explanation is not None:
-        for line in run.explanation.lines():
-            term.answer(escape(line))
-    found = run.analyses
-    if run.result is not None:
-        for line in commitments(run.result, found, currency) + _mix(run.result):
-            term.answer(escape(line))
-    for line in (found.bottlenecks.headline[:1] if found.bottlenecks else []) + \
-            (found.exposure.headline if found.exposure else []):
-        term.answer(escape(line))
-    if exposure and found.exposure is None and not found.notes:
-        term.print("[yellow]warning[/] exposure not computed: it needs an optimal plan")
-    for note in found.notes:
-        term.print(f"[yellow]warning[/] {escape(note)}")
-    term.answer(f"Result written to {output}: open its Summary sheet"
-                + (", then Exposure" if found.exposure is not None else ""))
-    for line in info.warnings():
-        term.print(f"[yellow]warning[/] {escape(line)}")
+    term.report_plan(run, info, output, exposure)
     term.highs_time()
     sys.exit(solved.status.exit_code)
-
-
-def _mix(result) -> list[str]:
-    """The cell families' expected shares of the output, as one line."""
-    mix = result.production_mix
-    if mix.empty:
-        return []
-    output = expected_by(mix, result.probability, "Family", "Output")
-    total = output.sum()
-    if total <= 0:
-        return []
-    return ["Cell output (expected over the scenarios): " + ", ".join(
-        f"{family} {share:.1%}" for family, share in (output / total).items())]
 
 
 @main.command()

@@ -14,10 +14,14 @@ from typing import NoReturn, TextIO
 from rich.console import Console
 from rich.markup import escape
 
+from planner.brief import commitments
 from planner.engine import Solved
 from planner.handoff import HIGHS_TIME
-from planner.pipeline import Step
+from planner.pipeline import Run, Step
 from planner.problems import Validation
+from planner.report import RunInfo
+from planner.results import expected_by, expected_cost
+from planner.solve import Status
 
 
 class _ShownStep(Step):
@@ -103,3 +107,48 @@ class Terminal:
             self.print(f"[red]error[/] {escape(str(p))}")
         if v.problems:
             self.print(f"[red]{path.name}: {len(v.problems)} problem(s) to fix[/]")
+
+    def report_plan(self, run: Run, info: RunInfo, output: Path, exposure: bool) -> None:
+        """The answer once the result is written: status and cost, why a plan is infeasible,
+        what to sign, the cell mix, what binds, and every warning."""
+        solved, currency = run.solved, info.currency
+        colour = "green" if solved.status is Status.OPTIMAL else "yellow"
+        cost = ""
+        if run.result is not None:
+            cost = f"; expected cost {expected_cost(run.result):,.0f} {currency}"
+            if run.result.risk.objective == "cvar":
+                cost += f", objective {solved.objective:,.0f}"
+        if solved.status is not Status.OPTIMAL and solved.gap is not None:
+            cost += f", within {solved.gap:.2%} of the best bound"
+        self.answer(f"[{colour}]{solved.status.label}[/]: {escape(solved.message)}{cost}")
+        if run.explanation is not None:
+            for line in run.explanation.lines():
+                self.answer(escape(line))
+        found = run.analyses
+        if run.result is not None:
+            for line in commitments(run.result, found, currency) + _mix(run.result):
+                self.answer(escape(line))
+        for line in (found.bottlenecks.headline[:1] if found.bottlenecks else []) + \
+                (found.exposure.headline if found.exposure else []):
+            self.answer(escape(line))
+        if exposure and found.exposure is None and not found.notes:
+            self.print("[yellow]warning[/] exposure not computed: it needs an optimal plan")
+        for note in found.notes:
+            self.print(f"[yellow]warning[/] {escape(note)}")
+        self.answer(f"Result written to {output}: open its Summary sheet"
+                    + (", then Exposure" if found.exposure is not None else ""))
+        for line in info.warnings():
+            self.print(f"[yellow]warning[/] {escape(line)}")
+
+
+def _mix(result) -> list[str]:
+    """The cell families' expected shares of the output, as one line."""
+    mix = result.production_mix
+    if mix.empty:
+        return []
+    output = expected_by(mix, result.probability, "Family", "Output")
+    total = output.sum()
+    if total <= 0:
+        return []
+    return ["Cell output (expected over the scenarios): " + ", ".join(
+        f"{family} {share:.1%}" for family, share in (output / total).items())]
