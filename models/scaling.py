@@ -230,8 +230,8 @@ class ModelUnits:
     def key(self, component) -> str | tuple[str, str]:
         """What ``component`` (one variable or row) is measured in: a material, a capacity
         group ``("group", id)``, :attr:`MONEY` or :attr:`NONE` (a share of an option)."""
-        index = component.index()
-        return self._key[component.parent_component().name](
+        index = component.index()  # the model has no sub-blocks: local names are whole
+        return self._key[component.parent_component().local_name](
             index if isinstance(index, tuple) else (index,))
 
     def factor(self, key: str | tuple[str, str]) -> float:

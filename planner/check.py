@@ -116,7 +116,7 @@ def check_plan(model: pyo.ConcreteModel, data: PlanData, units: ModelUnits,
     not_finite: list[str] = []
 
     def record(component, excess: float, magnitude: float) -> None:
-        family = FAMILIES[component.parent_component().name]
+        family = FAMILIES[component.parent_component().local_name]
         relative = excess / magnitude
         if family in worst and worst[family].relative >= relative:
             return
