@@ -4,8 +4,9 @@ What an executive reads in a minute: the status and the answer, what to sign and
 leave (with what each is worth), the main sources by country, the lithium-ion versus
 sodium-ion share and the cost of each scenario against the base (at most
 :data:`SCENARIOS` of them), the risk figures, what binds and what a failure costs, and any
-warning. Money in millions of the workbook's currency, shares as percent. The figures the checks need (bound, gap, coefficient ranges,
-the cost table) are on the Details sheet. It prints on one A4 landscape page.
+warning. Money in millions of the workbook's currency, shares as percent. The figures the
+checks need (bound, gap, coefficient ranges, the cost table) are on the Details sheet. It
+prints on one A4 landscape page.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def commitments(result: PlanResult, analyses: Analyses, currency: str) -> list[s
         if d["Taken"] > 1e-6:
             verb = "Sign" if d["Kind"] == "offtake" else "Take"
             share = "" if d["Taken"] > 1 - 1e-6 else f" ({d['Taken']:.0%} of it)"
-            text = f"{verb} {d['Option']}{share}: fixed cost {money_text(d['Fixed cost'], currency)}"
+            text = (f"{verb} {d['Option']}{share}: fixed cost "
+                    f"{money_text(d['Fixed cost'], currency)}")
             if worth is not None:
                 text += f"; leaving it would cost {money_text(worth, currency)} more"
             signed.append(text + ".")
@@ -70,15 +72,15 @@ def _scenarios(result: PlanResult, currency: str) -> pd.DataFrame:
     the probability-weighted costs to the expected cost."""
     s = scenario_summary(result)
     base = float(s["Total cost"].iloc[0])
+    against = f"Against {s['Scenario'].iloc[0]} ({currency} M)"
     table = pd.DataFrame({
         "Scenario": s["Scenario"], "Probability": s["Probability"],
         f"Total cost ({currency} M)": s["Total cost"] / 1e6,
-        f"Against {s['Scenario'].iloc[0]} ({currency} M)": (s["Total cost"] - base) / 1e6})
+        against: (s["Total cost"] - base) / 1e6})
     for column in (c for c in s.columns if c.endswith(" share") and c != "Largest unmet share"):
         table[column] = s[column]
     if len(table) <= SCENARIOS:
         return table
-    against = table.columns[3]
     shown = table.iloc[1:].nlargest(SCENARIOS - 1, against, keep="first").index
     rest = table.drop(index=[table.index[0], *shown])
     more = {"Scenario": f"{len(rest)} more (probability-weighted means; Scenarios sheet)",

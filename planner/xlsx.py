@@ -101,7 +101,6 @@ class Sheet:
         if measured and row <= printing.SAMPLED:
             printing.measure(self, column, value, number_format, bold)
 
-
     def cells(self, row: int, column: int, last_row: int | None = None,
               last_column: int | None = None) -> list:
         """A cell, or the range from it to (``last_row``, ``last_column``), as a chart's

@@ -354,7 +354,7 @@ def test_the_held_mip_forced_equals_the_model_rebuilt_with_the_option_fixed(exam
     state = start_held_mip(held)
     mips = []
     monkeypatch.setattr(options, "_solve_mip",
-                        lambda *args: mips.append(args[3]) or solve_mip(*args))
+                        lambda *args: mips.append(args[2]) or solve_mip(*args))
     tasks = [(o.id, 1.0 - round(pyo.value(plan.model.v_option[o.id])))
              for o in data.options if o.binary]
     for option, forced in tasks:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import highspy
 import numpy as np
@@ -79,6 +80,12 @@ class HeldMIP:
     mip_gap: float
     options: SolverOptions | None
 
+    @cached_property
+    def binaries(self) -> np.ndarray:
+        """The binary options' columns."""
+        return np.array(sorted(c for c in self.columns.values() if self.integrality[c]),
+                        dtype=np.int32)
+
 
 OUT_OF_TIME = "not re-solved: the option values' time limit (Settings' Time limit) ran out"
 
@@ -120,10 +127,11 @@ def _result(highs: highspy.Highs, money: float) -> tuple[Status, float | None]:
     return status, info.objective_function_value * money if status.has_plan else None
 
 
-def _solve_mip(highs: highspy.Highs, held: HeldMIP, binaries: np.ndarray, j: int,
-               share: float) -> tuple[Status, float | None]:
+def _solve_mip(highs: highspy.Highs, held: HeldMIP, j: int, share: float
+               ) -> tuple[Status, float | None]:
     """The MIP with option column ``j`` at ``share``, started from the plan, until the
     deadline; its binaries are made continuous again afterwards."""
+    binaries = held.binaries
     highs.changeColsIntegrality(len(binaries), binaries, np.ones(len(binaries), dtype=np.uint8))
     start = highspy.HighsSolution()
     start.col_value = np.where(np.arange(len(held.plan)) == j, share, held.plan)
@@ -147,8 +155,6 @@ def force(state: tuple[Worker, HeldMIP], task: tuple[str, float]) -> VariantOutc
     if left <= 0:
         return VariantOutcome(Status.NO_SOLUTION, None, {}, 0.0, OUT_OF_TIME)
     highs, j = worker.highs, held.columns[task[0]]
-    binaries = np.array(sorted(c for c in held.columns.values() if held.integrality[c]),
-                        dtype=np.int32)
     start_time = time.perf_counter()
     highs.changeColBounds(j, task[1], task[1])
     highs.setBasis(worker.basis)
@@ -157,8 +163,8 @@ def force(state: tuple[Worker, HeldMIP], task: tuple[str, float]) -> VariantOutc
         run_highs(highs)
         status, objective = _result(highs, held.lp.money)
         if status is not Status.INFEASIBLE and not (
-                status is Status.OPTIMAL and _whole(highs, binaries)):
-            status, objective = _solve_mip(highs, held, binaries, j, task[1])
+                status is Status.OPTIMAL and _whole(highs, held.binaries)):
+            status, objective = _solve_mip(highs, held, j, task[1])
     finally:
         highs.changeColBounds(j, held.lower[j], held.upper[j])
     return VariantOutcome(status, objective, {}, time.perf_counter() - start_time)
