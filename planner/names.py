@@ -29,10 +29,9 @@ def clean(text: str) -> str:
 
 def key(text: str) -> str:
     """What two names share exactly when they are the same name."""
-    cleaned = clean(text)
-    if cleaned.isascii():  # NFKC leaves ASCII as it is, and casefold() is lower() there
-        return cleaned.lower()
-    return unicodedata.normalize("NFKC", cleaned).casefold()
+    if text.isascii():  # NFKC leaves ASCII as it is, and casefold() is lower() there
+        return " ".join(text.split()).lower()
+    return unicodedata.normalize("NFKC", clean(text)).casefold()
 
 
 def described(char: str) -> str:

@@ -30,14 +30,30 @@ def check_references(v: Validation) -> None:
         for r in v.tables[sheet]:
             if r[column]:
                 r[column] = spelt[key(r[column])]
-    known = {spec.name: spellings(r[spec.column(spec.key[0]).field] for r in v.tables[spec.name])
-             for spec in SHEETS if len(spec.key) == 1}  # a blank or bad name is no name
-    known["Sites.Country"] = spellings(r["country"] for r in v.tables["Sites"])
     cells = list(_references(v))
     _missing_but_referred(v, cells)
+    known: dict[str, dict[str, str]] = {}
+    keys: dict[object, str] = {}  # a name's key, worked out once for all its references
     for spec, row, column, target in cells:
-        if target.split(".")[0] not in v.absent:
-            row[column.field] = _referred(v, spec.name, row, column, target, known[target])
+        if target.split(".")[0] in v.absent:
+            continue
+        if target not in known:
+            known[target] = _names(v, target)
+        value = row[column.field]
+        if value not in keys:
+            keys[value] = key(str(value))
+        found = known[target].get(keys[value])
+        row[column.field] = found if found is not None else \
+            _unknown(v, spec.name, row, column, target, known[target])
+
+
+def _names(v: Validation, target: str) -> dict[str, str]:
+    """Key -> spelling of the names a reference into ``target`` may give: the first column
+    of a sheet with a one-column key (a blank or bad name is no name), or Sites.Country."""
+    if target == "Sites.Country":
+        return spellings(r["country"] for r in v.tables["Sites"])
+    spec = next(s for s in SHEETS if s.name == target)
+    return spellings(r[spec.column(spec.key[0]).field] for r in v.tables[target])
 
 
 def _references(v: Validation):
@@ -73,12 +89,11 @@ def _missing_but_referred(v: Validation, cells: list) -> None:
         v.absent.add(target)
 
 
-def _referred(v: Validation, sheet: str, row: Row, column: Column, target: str,
-              known: dict[str, str]) -> str | None:
-    """The name a reference cell means, as ``target`` spells it, or None (reported)."""
+def _unknown(v: Validation, sheet: str, row: Row, column: Column, target: str,
+             known: dict[str, str]) -> str | None:
+    """What a reference cell that names none of ``known`` means: 'all' where allowed, else
+    None (reported)."""
     value = str(row[column.field])
-    if key(value) in known:
-        return known[key(value)]
     cell = ref_of(v, sheet, row, column.field)
     if key(value) == ALL_PERIODS:
         if column.allow_all_periods:

@@ -15,6 +15,7 @@ import re
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
+from planner.columns import typed_column
 from planner.commitments import check_commitments
 from planner.limits import (
     as_float, check_linked_products, check_spot_products, number_too_large, too_large,
@@ -256,34 +257,62 @@ def check_sheet(v: Validation, wb: RawWorkbook, spec: Sheet) -> None:
         v.warn(spec.name, header.ref, f"column '{header.value}' is not read"
                f"{suggestion(str(header.value), [c.name for c in spec.columns])}",
                "rename it to a column of the sheet or leave it: it is ignored")
-    if not sheet.rows and spec.name in SHEETS_NEEDING_ROWS:
+    if not sheet.numbers and spec.name in SHEETS_NEEDING_ROWS:
         v.add(spec.name, f"A{sheet.first_data_row}", "the sheet has no rows",
               f"fill in at least one row: {spec.description}")
         v.absent.add(spec.name)
     v.letters[spec.name] = {spec.column(name).field: get_column_letter(j)
                             for name, j in sheet.columns.items()}
+    typed = {} if sheet.problems else \
+        {c.name: typed_column(sheet.values[c.name], c) for c in spec.columns
+         if c.name in sheet.values}
+    if sheet.problems or any(cells is None for cells in typed.values()):
+        _check_cells(v, sheet, spec)
+        return
+    fields = ["_row", *(c.field for c in spec.columns)]
+    columns = {c.name: typed[c.name] if c.name in typed else [c.default] * len(sheet.numbers)
+               for c in spec.columns}
+    rows = [dict(zip(fields, cells)) for cells in zip(sheet.numbers, *columns.values())]
+    folded = set(zip(*([n.lower() if type(n) is str and n.isascii() else
+                        None if n is None else key(str(n)) for n in columns[k]]
+                       for k in spec.key)))
     firsts: dict[tuple, tuple[int, tuple]] = {}
-    key_fields = [spec.column(k).field for k in spec.key]
+    for row in rows if len(folded) < len(rows) else ():
+        _check_key(v, spec, row, firsts)
+    v.tables[spec.name] = rows
+
+
+def _check_cells(v: Validation, sheet: RawSheet, spec: Sheet) -> None:
+    """:func:`check_sheet`'s rows typed cell by cell, each problem reported where it is."""
+    firsts: dict[tuple, tuple[int, tuple]] = {}
     for number, raw in sheet.rows:
         row: Row = {"_row": number}
         for column in spec.columns:
             cell = raw.get(column.name)
-            if cell is None:
-                row[column.field] = column.default
-                continue
-            row[column.field] = check_value(v, spec.name, cell, column)
-        names = tuple(row[f] for f in key_fields)
-        if None not in names:
-            first, spelt = firsts.setdefault(tuple(key(str(n)) for n in names), (number, names))
-            if first != number:
-                written = "" if spelt == names else f" as {' / '.join(map(str, spelt))}"
-                unseen = difference(" / ".join(map(str, names)), " / ".join(map(str, spelt)))
-                v.add(spec.name, raw[spec.key[0]].ref,
-                      f"{' / '.join(map(str, names))} appears twice (first in row {first}"
-                      f"{written}){'; ' + unseen if unseen else ''}",
-                      "keep one row per " + " and ".join(spec.key).lower()
-                      + " (names that differ only in case or spacing are the same name)")
+            row[column.field] = column.default if cell is None else \
+                check_value(v, spec.name, cell, column)
+        _check_key(v, spec, row, firsts)
         v.tables[spec.name].append(row)
+
+
+def _check_key(v: Validation, spec: Sheet, row: Row,
+               firsts: dict[tuple, tuple[int, tuple]]) -> None:
+    """``row``'s key names no row before it (``firsts``: key -> (row number, names)), by
+    the names rule; where its names are all filled in, it is added to ``firsts``."""
+    key_fields = [spec.column(k).field for k in spec.key]
+    names = tuple(row[f] for f in key_fields)
+    if None in names:
+        return
+    number = row["_row"]
+    first, spelt = firsts.setdefault(tuple(key(str(n)) for n in names), (number, names))
+    if first != number:
+        written = "" if spelt == names else f" as {' / '.join(map(str, spelt))}"
+        unseen = difference(" / ".join(map(str, names)), " / ".join(map(str, spelt)))
+        v.add(spec.name, ref_of(v, spec.name, row, key_fields[0]),
+              f"{' / '.join(map(str, names))} appears twice (first in row {first}"
+              f"{written}){'; ' + unseen if unseen else ''}",
+              "keep one row per " + " and ".join(spec.key).lower()
+              + " (names that differ only in case or spacing are the same name)")
 
 
 def check_scenarios(v: Validation) -> None:
@@ -373,7 +402,6 @@ def check_period_names(v: Validation) -> None:
                   "puts it earlier; the sheet's order is the order of time",
                   "list the periods from the earliest to the latest")
             return
-
 
 
 

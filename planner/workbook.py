@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import operator
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -83,8 +84,14 @@ class RawSheet:
     columns: dict[str, int] = field(default_factory=dict)
     """Header text -> 1-based column index, for the headers the schema expects."""
     unknown_headers: list[RawCell] = field(default_factory=list)
-    rows: list[tuple[int, dict[str, RawCell]]] = field(default_factory=list)
-    """(row number, header text -> cell) for every row that is not blank."""
+    numbers: list[int] = field(default_factory=list)
+    """The row number of every data row that is not blank."""
+    values: dict[str, list] = field(default_factory=dict)
+    """Header text -> its cells' values as stored, one for each row of ``numbers`` (None
+    where blank): a column at a time, so that a check can run over a column at once."""
+    problems: dict[str, dict[int, str]] = field(default_factory=dict)
+    """Header text -> position in ``numbers`` -> what is wrong with that cell as stored
+    (an error value, a formula with no saved value)."""
     first_data_row: int = 2
     spelt: list[RawCell] = field(default_factory=list)
     """Headers read as a schema column although written with other case or spacing."""
@@ -99,6 +106,18 @@ class RawSheet:
     written_as: str = ""
     """The sheet's name as the workbook spells it, where it differs from the schema's."""
 
+    def cell(self, header: str, index: int) -> RawCell:
+        """The cell of column ``header`` in the ``index``-th row of ``numbers``."""
+        return RawCell(self.values[header][index],
+                       f"{get_column_letter(self.columns[header])}{self.numbers[index]}",
+                       self.problems.get(header, {}).get(index, ""))
+
+    @property
+    def rows(self) -> list[tuple[int, dict[str, RawCell]]]:
+        """(row number, header text -> cell) for every row that is not blank."""
+        return [(number, {header: self.cell(header, i) for header in self.values})
+                for i, number in enumerate(self.numbers)]
+
 
 @dataclass
 class RawWorkbook:
@@ -109,14 +128,15 @@ class RawWorkbook:
     """Things about the file itself worth a warning (macros ignored, ...)."""
 
 
-def _cell_reading(cell, formula: object, ref: str) -> RawCell:
+def _cell_reading(cell, formula: object) -> tuple[object, str]:
+    """(value, what is wrong with it, if anything) of a cell openpyxl reads."""
     value = cell.value
     if cell.data_type == "e":
-        return RawCell(value, ref, f"the cell holds the error {value}")
+        return value, f"the cell holds the error {value}"
     if value is None and isinstance(formula, str) and formula.startswith("=") \
             and cell.data_type != "str":  # "str": the saved result is the empty string
-        return RawCell(None, ref, f"the formula {formula} has no saved value")
-    return RawCell(value, ref)
+        return None, f"the formula {formula} has no saved value"
+    return value, ""
 
 
 def _expected_columns(sheet_name: str) -> dict[str, str]:
@@ -242,7 +262,7 @@ def read_workbook(path: Path) -> RawWorkbook:
                                      f"read ({_why(exc)}); {REPAIR}") from exc
             sheet.written_as = "" if written == name else written
             sheet.hidden = values[written].sheet_state != "visible"
-            sheet.hidden_rows = [i for i, _ in sheet.rows if i in marks.hidden_rows]
+            sheet.hidden_rows = [i for i in sheet.numbers if i in marks.hidden_rows]
             sheet.hidden_columns = [h for h, j in sheet.columns.items()
                                     if any(lo <= j <= hi for lo, hi in marks.hidden_columns)]
             sheets[name] = sheet
@@ -304,12 +324,6 @@ def _attribute(attributes: bytes, name: bytes) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def _largest(texts: tuple[bytes, ...]) -> bytes:
-    """The largest of numerals or column letters: the longest, then the last in order."""
-    longest = max(map(len, texts))
-    return max(t for t in texts if len(t) == longest)
-
-
 def _column_number(letters: bytes) -> int:
     number = 0
     for letter in letters:
@@ -328,8 +342,8 @@ def _scan(text: bytes, marks: Marks) -> None:
     marks.unreferenced = marks.unreferenced or bool(UNREFERENCED_CELL.search(text))
     if found := CELL_REFERENCE.findall(text):
         columns, rows = zip(*found)
-        marks.last_row = max(marks.last_row, int(_largest(rows)))
-        marks.last_column = max(marks.last_column, _column_number(_largest(columns)))
+        marks.last_row = max(marks.last_row, *map(int, rows))
+        marks.last_column = max(marks.last_column, *map(_column_number, set(columns)))
     if b"hidden=" not in text or not HIDDEN.search(text):
         return
     for found in ROW_ELEMENT.finditer(text):
@@ -392,14 +406,35 @@ def _header(sheet: RawSheet, header: tuple | list, hints: dict[str, str]) -> Non
                 sheet.spelt.append(cell)
 
 
-def _keep(sheet: RawSheet, i: int, row: dict[str, RawCell], hints: dict[str, str]) -> None:
-    """Add row ``i`` to the sheet unless it is blank or the template's hint row (row 2)."""
-    if i == 2 and any(hints.values()) \
-            and all(cell.value in (None, hints[c]) for c, cell in row.items()) \
-            and any(cell.value is not None for cell in row.values()):
-        sheet.first_data_row = 3
-    elif not all(cell.blank for cell in row.values()):
-        sheet.rows.append((i, row))
+def _filled(value: object) -> bool:
+    """Not blank as :attr:`RawCell.blank` has it (a cell with a problem counts apart)."""
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _fill(sheet: RawSheet, numbers: list[int], values: dict[str, list],
+          problems: dict[str, dict[int, str]], hints: dict[str, str]) -> None:
+    """Keep, of the rows ``numbers`` with their cells ``values`` and ``problems`` (by
+    position), those that are not blank, less the template's hint row (row 2)."""
+    kept = [False] * len(numbers)
+    for cells in values.values():  # most often the first column alone is filled in throughout
+        kept = list(map(operator.or_, kept, map(_filled, cells)))
+        if all(kept):
+            break
+    for marked in problems.values():
+        for i in marked:
+            kept[i] = True
+    if numbers and numbers[0] == 2 and any(hints.values()) \
+            and all(cells[0] in (None, hints[c]) for c, cells in values.items()) \
+            and any(cells[0] is not None for cells in values.values()):
+        sheet.first_data_row, kept[0] = 3, False
+    if not all(kept):
+        position = [n - 1 for n in itertools.accumulate(kept)]
+        numbers = list(itertools.compress(numbers, kept))
+        values = {c: list(itertools.compress(cells, kept)) for c, cells in values.items()}
+        problems = {c: {position[i]: what for i, what in marked.items() if kept[i]}
+                    for c, marked in problems.items()}
+    sheet.numbers, sheet.values = numbers, values
+    sheet.problems = {c: marked for c, marked in problems.items() if marked}
 
 
 def _read_sheet(values_ws, formulas_ws, name: str) -> RawSheet:
@@ -421,15 +456,20 @@ def _read_sheet(values_ws, formulas_ws, name: str) -> RawSheet:
     value_rows = values_ws.iter_rows(min_row=2, max_col=width)
     formula_rows = itertools.repeat(()) if formulas_ws is None else \
         formulas_ws.iter_rows(min_row=2, max_col=width, values_only=True)
+    numbers: list[int] = []
+    values: dict[str, list] = {col: [] for col in sheet.columns}
+    problems: dict[str, dict[int, str]] = {col: {} for col in sheet.columns}
     for i, (cells, forms) in enumerate(zip(value_rows, formula_rows), start=2):
         if all(c.value is None for c in cells) and all(x is None for x in forms):
             continue
-        row = {}
         for col, j in sheet.columns.items():
-            formula = forms[j - 1] if j <= len(forms) else None
-            row[col] = _cell_reading(cells[j - 1] if j <= len(cells) else EMPTY_CELL, formula,
-                                     f"{get_column_letter(j)}{i}")
-        _keep(sheet, i, row, hints)
+            value, problem = _cell_reading(cells[j - 1] if j <= len(cells) else EMPTY_CELL,
+                                           forms[j - 1] if j <= len(forms) else None)
+            values[col].append(value)
+            if problem:
+                problems[col][len(numbers)] = problem
+        numbers.append(i)
+    _fill(sheet, numbers, values, problems, hints)
     return sheet
 
 
@@ -445,23 +485,23 @@ class _Unplain(Exception):
     """A value calamine reads that no spreadsheet program writes: openpyxl reads the sheet."""
 
 
-def _plain_value(value: object) -> object:
-    """A value as calamine gives it, as openpyxl gives it: a blank is None and a date is a
-    datetime at midnight. Calamine reads the texts INF and NaN as numbers, which a
-    spreadsheet cannot store: they raise :class:`_Unplain`."""
-    if value == "":
-        return None
-    if type(value) is float and not math.isfinite(value):
-        raise _Unplain(value)
-    if type(value) is dt.date:
-        return dt.datetime.combine(value, dt.time())
-    return value
+def _plain_values(cells: tuple) -> list:
+    """A column's values as calamine gives them, as openpyxl gives them: a blank is None and
+    a date is a datetime at midnight. Calamine reads the texts INF and NaN as numbers, which
+    a spreadsheet cannot store: they raise :class:`_Unplain`."""
+    kinds = set(map(type, cells))
+    if float in kinds and not all(map(math.isfinite, (x for x in cells if type(x) is float))):
+        raise _Unplain
+    if dt.date in kinds:
+        return [None if x == "" else dt.datetime.combine(x, dt.time()) if type(x) is dt.date
+                else x for x in cells]
+    return [None if x == "" else x for x in cells]
 
 
 def _read_plain(plain: python_calamine.CalamineWorkbook | None, written: str,
                 name: str) -> RawSheet | None:
     """One sheet whose :class:`Marks` are plain, read by calamine as :func:`_read_sheet`
-    reads it; None where calamine cannot read it."""
+    reads it, a column at a time; None where calamine cannot read it."""
     if plain is None:
         return None
     try:
@@ -471,14 +511,13 @@ def _read_plain(plain: python_calamine.CalamineWorkbook | None, written: str,
     sheet = RawSheet(name)
     hints = _expected_columns(name)
     _header(sheet, table[0] if table else [], hints)
-    read = [(col, j - 1, get_column_letter(j)) for col, j in sheet.columns.items()]
+    if not sheet.columns or len(table) < 2:
+        return sheet
+    columns = list(itertools.zip_longest(*table[1:], fillvalue=""))
     try:
-        for i, values in enumerate(table[1:] if read else (), start=2):
-            found = [values[k] if k < len(values) else "" for _, k, _ in read]
-            if all(v == "" for v in found):
-                continue
-            _keep(sheet, i, {col: RawCell(_plain_value(v), f"{letter}{i}")
-                             for (col, _, letter), v in zip(read, found)}, hints)
+        values = {col: _plain_values(columns[j - 1]) if j <= len(columns)
+                  else [None] * (len(table) - 1) for col, j in sheet.columns.items()}
     except _Unplain:
         return None
+    _fill(sheet, list(range(2, len(table) + 1)), values, {}, hints)
     return sheet
