@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from planner.problems import NETWORK_SHEETS, Row, Validation, ref_of
 
@@ -178,18 +178,40 @@ def check_idle(v: Validation, net: _Network) -> None:
                "mend the network it needs, or delete the option")
 
 
-@dataclass(frozen=True)
-class Step:
-    """One edge of the material graph: ``gain`` units at ``to`` per unit at ``start``."""
+class Step(NamedTuple):
+    """One edge of the material graph: ``gain`` units at ``to`` per unit at ``start``. Its
+    words are put together only for a loop reported (a network has 100,000 lanes)."""
 
     start: Pair
     to: Pair
     gain: float
-    what: str
-    sheet: str
-    cell: str
-    fed: str
+    row: Row
+    """The Lanes row, or the Recipes row of one input of a process."""
+    process: Row | None = None
+    """The Processes row, for a recipe's input."""
+    others: tuple[str, ...] = ()
     """For a process with other inputs: what they are (they may carry the material in)."""
+
+    @property
+    def sheet(self) -> str:
+        return "Lanes" if self.process is None else "Recipes"
+
+    @property
+    def what(self) -> str:
+        r, p = self.row, self.process
+        if p is None:
+            return (f"lane {r['lane']} carries it from {r['from']} to {r['to']} "
+                    f"(Lanes row {r['_row']})")
+        return (f"process {p['process']} makes 1 {p['output']} from {r['quantity']:g} "
+                f"{r['input']} (Recipes row {r['_row']})")
+
+    @property
+    def fed(self) -> str:
+        return f"{self.process['process']}'s other inputs ({', '.join(self.others)})" \
+            if self.others else ""
+
+    def cell(self, v: Validation) -> str:
+        return ref_of(v, self.sheet, self.row, "lane" if self.process is None else "quantity")
 
 
 GAIN_TOLERANCE = 1e-9
@@ -209,7 +231,7 @@ def check_gain_loops(v: Validation) -> None:
     :data:`GAIN_TOLERANCE` is reported (a warning where a process on it has other inputs);
     its edges are dropped to look for more.
     """
-    steps = _steps(v)
+    steps = _on_cycles(_steps(v))  # removing a loop's steps puts no other on a cycle
     for _ in range(MOST_LOOPS):
         loop = _gaining_loop(_on_cycles(steps))
         if not loop:
@@ -222,7 +244,7 @@ def check_gain_loops(v: Validation) -> None:
         loop = loop[first:] + loop[:first]
         start, fed = loop[0].start, [step.fed for step in loop if step.fed]
         report = v.warn if fed else v.add
-        report(loop[0].sheet, loop[0].cell,
+        report(loop[0].sheet, loop[0].cell(v),
                f"these rows turn 1 {start[1]} at {start[0]} back into {gain:.4g}: "
                + "; ".join(step.what for step in loop)
                + (f", so unless {' and '.join(fed)} bring it" if fed else ", so")
@@ -240,19 +262,11 @@ def _steps(v: Validation) -> list[Step]:
     for r in v.tables["Recipes"]:
         p = processes.get(r["process"])
         if p is not None and r["quantity"]:
-            others = [m for m in inputs[r["process"]] if m != r["input"]]
+            others = tuple(m for m in inputs[r["process"]] if m != r["input"])
             steps.append(Step((p["site"], r["input"]), (p["site"], p["output"]),
-                              1.0 / r["quantity"],
-                              f"process {p['process']} makes 1 {p['output']} from "
-                              f"{r['quantity']:g} {r['input']} (Recipes row {r['_row']})",
-                              "Recipes", ref_of(v, "Recipes", r, "quantity"),
-                              f"{p['process']}'s other inputs ({', '.join(others)})"
-                              if others else ""))
-    for lane in v.tables["Lanes"]:
-        steps.append(Step((lane["from"], lane["material"]), (lane["to"], lane["material"]), 1.0,
-                          f"lane {lane['lane']} carries it from {lane['from']} to "
-                          f"{lane['to']} (Lanes row {lane['_row']})",
-                          "Lanes", ref_of(v, "Lanes", lane, "lane"), ""))
+                              1.0 / r["quantity"], r, p, others))
+    steps += [Step((lane["from"], lane["material"]), (lane["to"], lane["material"]), 1.0, lane)
+              for lane in v.tables["Lanes"]]
     return steps
 
 

@@ -313,7 +313,9 @@ class Marks:
 MAX_PLAIN_CELLS = 1_500_000
 """Largest grid (last row x last column) calamine is given: it holds a sheet whole, about
 100 bytes a cell, where openpyxl streams it; larger sheets are read by openpyxl."""
-CELL_REFERENCE = re.compile(rb'<c r="([A-Z]+)(\d+)"')
+CELL_ROW = re.compile(rb'<c r="[A-Z]+(\d+)"')
+CELL_COLUMN = re.compile(rb'<c r="([A-Z]+)\d')
+"""The row number and column letters of a cell written ``<c r="A1" ...``."""
 UNREFERENCED_CELL = re.compile(rb'<\w+:c[\s>/]|<c(?:>|/|\s(?=....)(?!r="[A-Z]))')
 """A cell written otherwise than ``<c r="A1" ...``; four bytes must follow its space, so
 that a block ending inside ``<c r="A`` does not count."""
@@ -340,10 +342,10 @@ def _scan(text: bytes, marks: Marks) -> None:
                                         and bool(FORMULA_ELEMENT.search(text)))
     marks.errors = marks.errors or (b't="e"' in text and bool(ERROR_CELL.search(text)))
     marks.unreferenced = marks.unreferenced or bool(UNREFERENCED_CELL.search(text))
-    if found := CELL_REFERENCE.findall(text):
-        columns, rows = zip(*found)
-        marks.last_row = max(marks.last_row, *map(int, rows))
-        marks.last_column = max(marks.last_column, *map(_column_number, set(columns)))
+    if rows := CELL_ROW.findall(text):
+        marks.last_row = max(marks.last_row, max(map(int, rows)))
+    if columns := set(CELL_COLUMN.findall(text)):
+        marks.last_column = max(marks.last_column, max(map(_column_number, columns)))
     if b"hidden=" not in text or not HIDDEN.search(text):
         return
     for found in ROW_ELEMENT.finditer(text):
